@@ -1,0 +1,202 @@
+//! Stitches the wasm-rr interposer in front of an app component.
+//!
+//! The composed component wires every WASI import of the app to the interposer's export
+//! of the same interface (any 0.2.x to the interposer's 0.2.12), and the interposer's own
+//! imports to the host. Interfaces the app never imports are served to the interposer by
+//! a stub whose functions trap, so the composed component imports only what the app
+//! needs, plus `rr:log`.
+
+use anyhow::{bail, Context, Result};
+use std::borrow::Cow;
+use wac_graph::types::{are_semver_compatible, Package};
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
+use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
+use wit_parser::{InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
+
+/// The interface the host provides to a composed component, without its version.
+pub const RR_LOG_INTERFACE: &str = "rr:log/log";
+
+/// What a wasm file holds, read from its preamble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmKind {
+    Component,
+    CoreModule,
+}
+
+/// Tells a component from a core module; anything else is an error.
+pub fn wasm_kind(bytes: &[u8]) -> Result<WasmKind> {
+    match bytes {
+        [0, b'a', b's', b'm', 1, 0, 0, 0, ..] => Ok(WasmKind::CoreModule),
+        [0, b'a', b's', b'm', _, _, 1, 0, ..] => Ok(WasmKind::Component),
+        _ => bail!("not a WebAssembly component or module (no `\\0asm` preamble)"),
+    }
+}
+
+/// The app as a component: a component as is, a wasm32-wasip1 core module adapted with the
+/// WASI preview1 command adapter.
+pub fn app_component(app: &[u8]) -> Result<Cow<'_, [u8]>> {
+    match wasm_kind(app)? {
+        WasmKind::Component => Ok(Cow::Borrowed(app)),
+        WasmKind::CoreModule => adapt_wasip1(app).map(Cow::Owned),
+    }
+}
+
+/// Turns a wasm32-wasip1 command module into a WASI 0.2 component.
+pub fn adapt_wasip1(module: &[u8]) -> Result<Vec<u8>> {
+    let adapter = wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER;
+    ComponentEncoder::default()
+        .module(module)
+        .and_then(|encoder| encoder.adapter("wasi_snapshot_preview1", adapter))
+        .and_then(|encoder| encoder.validate(true).encode())
+        .context("this core module is not a wasm32-wasip1 command (adapting it to a component failed)")
+}
+
+/// Turns a core module with embedded component metadata (from wit-bindgen) into a component.
+pub fn component_from_core(module: &[u8]) -> Result<Vec<u8>> {
+    ComponentEncoder::default().module(module).and_then(|encoder| encoder.validate(true).encode())
+}
+
+/// The import names of a component, e.g. `wasi:cli/stdout@0.2.12`.
+pub fn imports(component: &[u8]) -> Result<Vec<String>> {
+    let mut graph = CompositionGraph::new();
+    let package = Package::from_bytes("wasm-rr:inspected", None, component.to_vec(), graph.types_mut())?;
+    Ok(graph.types()[package.ty()].imports.keys().cloned().collect())
+}
+
+/// Whether `component` was composed already: it imports `rr:log`.
+pub fn is_composed(component: &[u8]) -> Result<bool> {
+    Ok(imports(component)?.iter().any(|name| unversioned(name) == RR_LOG_INTERFACE))
+}
+
+/// `wasi:cli/stdout@0.2.12` without `@0.2.12`.
+fn unversioned(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(name, _)| name)
+}
+
+/// Puts `interposer` in front of `app` (a component) and returns the composed component.
+pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
+    let mut graph = CompositionGraph::new();
+    let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
+        .context("reading the app component")?;
+    let interposer_package =
+        Package::from_bytes("wasm-rr:interposer", None, interposer.to_vec(), graph.types_mut())
+            .context("reading the interposer component")?;
+    let app_ty = app_package.ty();
+    let app_node = instantiate(&mut graph, app_package)?;
+    let interposer_ty = interposer_package.ty();
+    let interposer_node = instantiate(&mut graph, interposer_package)?;
+
+    let app_imports: Vec<String> = graph.types()[app_ty].imports.keys().cloned().collect();
+    let app_exports: Vec<String> = graph.types()[app_ty].exports.keys().cloned().collect();
+    let interposer_exports: Vec<String> = graph.types()[interposer_ty].exports.keys().cloned().collect();
+
+    // Every import of the app goes to the interposer: anything else would be unrecorded.
+    for import in &app_imports {
+        let Some(export) = interposer_exports
+            .iter()
+            .find(|export| *export == import || are_semver_compatible(export, import))
+        else {
+            bail!("the app imports `{import}`, which wasm-rr cannot record (yet)");
+        };
+        let source = graph.alias_instance_export(interposer_node, export)?;
+        graph
+            .set_instantiation_argument(app_node, import, source)
+            .with_context(|| format!("wiring the app's import `{import}` to the interposer"))?;
+    }
+
+    // The interposer's imports of interfaces the app does not use come from a stub.
+    let DecodedWasm::Component(mut resolve, interposer_world) = wit_component::decode(interposer)?
+    else {
+        bail!("the interposer is not a component");
+    };
+    let app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
+    let unused = unused_imports(&resolve, interposer_world, &app_interfaces);
+    if !unused.is_empty() {
+        let stub = trapping_stub(&mut resolve, interposer_world, &unused)
+            .context("building the stub for unused interfaces")?;
+        let stub_package = Package::from_bytes("wasm-rr:stub", None, stub, graph.types_mut())?;
+        let stub_node = instantiate(&mut graph, stub_package)?;
+        for import in &unused {
+            let source = graph.alias_instance_export(stub_node, import)?;
+            graph
+                .set_instantiation_argument(interposer_node, import, source)
+                .with_context(|| format!("wiring the interposer's import `{import}` to the stub"))?;
+        }
+    }
+
+    for export in &app_exports {
+        let source = graph.alias_instance_export(app_node, export)?;
+        graph.export(source, export)?;
+    }
+    graph
+        .encode(EncodeOptions::default())
+        .map_err(anyhow::Error::from)
+        .context("encoding the composed component")
+}
+
+fn instantiate(graph: &mut CompositionGraph, package: Package) -> Result<NodeId> {
+    let package = graph.register_package(package)?;
+    Ok(graph.instantiate(package))
+}
+
+/// The interposer's imports (by full name) that the app needs neither directly nor
+/// through the types of one it needs; `rr:log` is always needed.
+fn unused_imports(resolve: &Resolve, world: WorldId, app_interfaces: &[&str]) -> Vec<String> {
+    let imported: Vec<InterfaceId> = resolve.worlds[world]
+        .imports
+        .iter()
+        .filter_map(|(key, item)| match (key, item) {
+            (WorldKey::Interface(id), WorldItem::Interface { .. }) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let name = |id: InterfaceId| resolve.id_of(id).unwrap_or_default();
+    let mut needed: Vec<InterfaceId> = imported
+        .iter()
+        .copied()
+        .filter(|&id| {
+            let name = name(id);
+            let name = unversioned(&name);
+            name == RR_LOG_INTERFACE || app_interfaces.contains(&name)
+        })
+        .collect();
+    let mut next = 0;
+    while next < needed.len() {
+        for dep in resolve.interface_direct_deps(needed[next]) {
+            if !needed.contains(&dep) {
+                needed.push(dep);
+            }
+        }
+        next += 1;
+    }
+    imported.into_iter().filter(|id| !needed.contains(id)).map(name).collect()
+}
+
+/// A component that exports `interfaces` (as the interposer imports them) with functions
+/// that trap: the app never reaches them, since it does not import these interfaces.
+fn trapping_stub(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &[String]) -> Result<Vec<u8>> {
+    let world = stub_world(resolve, interposer_world, interfaces)?;
+    let mut module =
+        wit_component::dummy_module(resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
+    wit_component::embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8)?;
+    component_from_core(&module)
+}
+
+/// A world exporting the given interfaces of the interposer's world; the interfaces they
+/// depend on, if not among them, become its imports.
+fn stub_world(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &[String]) -> Result<WorldId> {
+    let mut exports = Vec::new();
+    for (key, item) in &resolve.worlds[interposer_world].imports {
+        if let (WorldKey::Interface(id), WorldItem::Interface { .. }) = (key, item) {
+            if let Some(name) = resolve.id_of(*id) {
+                if interfaces.contains(&name) {
+                    exports.push(name);
+                }
+            }
+        }
+    }
+    let body: String = exports.iter().map(|name| format!("  export {name};\n")).collect();
+    let source = format!("package wasm-rr:stub;\n\nworld stub {{\n{body}}}\n");
+    let package = resolve.push_str("stub.wit", &source)?;
+    resolve.select_world(&[package], Some("stub"))
+}

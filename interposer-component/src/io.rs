@@ -1,0 +1,325 @@
+//! `wasi:io`: the interposer's own `error`, `pollable`, `input-stream` and `output-stream`
+//! resources, each wrapping the host's (or nothing, in replay).
+//!
+//! Owning these resources is what lets the interposer see stdin reads, output results and
+//! readiness; it is also why every interface that mentions them is wrapped too.
+
+use crate::bindings::exports::wasi::io::{error as e_error, poll as e_poll, streams as e_streams};
+use crate::bindings::wasi::io::{error as i_error, poll as i_poll, streams as i_streams};
+use crate::log::{recorded, replayed_if_next, replaying};
+use crate::Interposer;
+use std::cell::Cell;
+use wasm_rr_trace::{self as trace, stream, Bytes, PollableId, StreamId, StreamResult};
+
+thread_local! {
+    static NEXT_POLLABLE: Cell<PollableId> = const { Cell::new(0) };
+    static NEXT_STREAM: Cell<StreamId> = const { Cell::new(stream::FIRST_OTHER) };
+}
+
+/// Budget that replay grants `check-write` on an output whose recording does not say.
+const REPLAY_WRITE_BUDGET: u64 = 4096;
+
+// ---- wasi:io/error ----
+
+/// A host error (record, passthrough) or the debug string one had (replay).
+pub enum Error {
+    Host(i_error::Error),
+    Replayed(String),
+}
+
+impl Error {
+    pub fn host(&self) -> Option<&i_error::Error> {
+        match self {
+            Error::Host(error) => Some(error),
+            Error::Replayed(_) => None,
+        }
+    }
+}
+
+impl e_error::GuestError for Error {
+    fn to_debug_string(&self) -> String {
+        match self {
+            Error::Host(error) => error.to_debug_string(),
+            Error::Replayed(text) => text.clone(),
+        }
+    }
+}
+
+impl e_error::Guest for Interposer {
+    type Error = Error;
+}
+
+// ---- wasi:io/poll ----
+
+/// A pollable with a number for the trace; `host` is `None` for a virtual one (replay),
+/// whose readiness comes from the trace and whose `block` returns at once.
+pub struct Pollable {
+    id: PollableId,
+    host: Option<i_poll::Pollable>,
+}
+
+impl Pollable {
+    pub fn wrap(host: Option<i_poll::Pollable>) -> e_poll::Pollable {
+        let id = NEXT_POLLABLE.with(|next| next.replace(next.get() + 1));
+        e_poll::Pollable::new(Pollable { id, host })
+    }
+
+    /// A pollable on the host in record and passthrough, a virtual one in replay.
+    pub fn unless_replaying(host: impl FnOnce() -> i_poll::Pollable) -> e_poll::Pollable {
+        Pollable::wrap(if replaying() { None } else { Some(host()) })
+    }
+
+    fn host(&self) -> &i_poll::Pollable {
+        self.host.as_ref().expect("only replay makes virtual pollables, and replay never polls the host")
+    }
+}
+
+impl e_poll::GuestPollable for Pollable {
+    fn ready(&self) -> bool {
+        recorded::<trace::PollableReady>((self.id,), || self.host().ready())
+    }
+
+    fn block(&self) {
+        if !replaying() {
+            self.host().block();
+        }
+    }
+}
+
+impl e_poll::Guest for Interposer {
+    type Pollable = Pollable;
+
+    fn poll(pollables: Vec<e_poll::PollableBorrow<'_>>) -> Vec<u32> {
+        let pollables: Vec<&Pollable> = pollables.iter().map(|p| p.get::<Pollable>()).collect();
+        let ids = pollables.iter().map(|p| p.id).collect();
+        recorded::<trace::Poll>((ids,), || {
+            let hosts: Vec<&i_poll::Pollable> = pollables.iter().map(|p| p.host()).collect();
+            i_poll::poll(&hosts)
+        })
+    }
+}
+
+// ---- wasi:io/streams ----
+
+fn to_trace<T>(result: Result<T, i_streams::StreamError>) -> StreamResult<T> {
+    match result {
+        Ok(value) => StreamResult::Ok(value),
+        Err(i_streams::StreamError::Closed) => StreamResult::Closed,
+        Err(i_streams::StreamError::LastOperationFailed(error)) => {
+            StreamResult::Failed(error.to_debug_string())
+        }
+    }
+}
+
+fn from_trace<T>(result: StreamResult<T>) -> Result<T, e_streams::StreamError> {
+    match result {
+        StreamResult::Ok(value) => Ok(value),
+        StreamResult::Closed => Err(e_streams::StreamError::Closed),
+        StreamResult::Failed(text) => Err(e_streams::StreamError::LastOperationFailed(
+            e_error::Error::new(Error::Replayed(text)),
+        )),
+    }
+}
+
+/// A host stream error as the app sees it.
+fn from_host(error: i_streams::StreamError) -> e_streams::StreamError {
+    match error {
+        i_streams::StreamError::Closed => e_streams::StreamError::Closed,
+        i_streams::StreamError::LastOperationFailed(error) => {
+            e_streams::StreamError::LastOperationFailed(e_error::Error::new(Error::Host(error)))
+        }
+    }
+}
+
+fn next_stream_id() -> StreamId {
+    NEXT_STREAM.with(|next| next.replace(next.get() + 1))
+}
+
+pub struct InputStream {
+    id: StreamId,
+    source: Source,
+}
+
+enum Source {
+    /// Reads are recorded: stdin. `None` in replay.
+    Recorded(Option<i_streams::InputStream>),
+    /// Reads go to the host unrecorded (files, until their recording lands).
+    Passthrough(i_streams::InputStream),
+}
+
+impl InputStream {
+    pub fn stdin(host: impl FnOnce() -> i_streams::InputStream) -> e_streams::InputStream {
+        let host = if replaying() { None } else { Some(host()) };
+        e_streams::InputStream::new(InputStream { id: stream::STDIN, source: Source::Recorded(host) })
+    }
+
+    pub fn passthrough(host: i_streams::InputStream) -> e_streams::InputStream {
+        e_streams::InputStream::new(InputStream { id: next_stream_id(), source: Source::Passthrough(host) })
+    }
+
+    /// One read-like operation: recorded as call `C` for a recorded stream.
+    fn op<C, T>(
+        &self,
+        len: u64,
+        host_op: impl FnOnce(&i_streams::InputStream) -> Result<T, i_streams::StreamError>,
+    ) -> Result<T, e_streams::StreamError>
+    where
+        C: trace::Call<Args = (StreamId, u64), Result = StreamResult<T>>,
+    {
+        match &self.source {
+            Source::Passthrough(host) => host_op(host).map_err(from_host),
+            Source::Recorded(host) => from_trace(recorded::<C>((self.id, len), || {
+                to_trace(host_op(host.as_ref().expect("replay never reads the host's stdin")))
+            })),
+        }
+    }
+}
+
+impl e_streams::GuestInputStream for InputStream {
+    fn read(&self, len: u64) -> Result<Vec<u8>, e_streams::StreamError> {
+        self.op::<trace::InputStreamRead, _>(len, |s| s.read(len).map(Bytes)).map(Vec::from)
+    }
+
+    fn blocking_read(&self, len: u64) -> Result<Vec<u8>, e_streams::StreamError> {
+        self.op::<trace::InputStreamBlockingRead, _>(len, |s| s.blocking_read(len).map(Bytes))
+            .map(Vec::from)
+    }
+
+    fn skip(&self, len: u64) -> Result<u64, e_streams::StreamError> {
+        self.op::<trace::InputStreamSkip, _>(len, |s| s.skip(len))
+    }
+
+    fn blocking_skip(&self, len: u64) -> Result<u64, e_streams::StreamError> {
+        self.op::<trace::InputStreamBlockingSkip, _>(len, |s| s.blocking_skip(len))
+    }
+
+    fn subscribe(&self) -> e_poll::Pollable {
+        Pollable::wrap(match &self.source {
+            Source::Recorded(host) => host.as_ref().map(|s| s.subscribe()),
+            Source::Passthrough(host) => Some(host.subscribe()),
+        })
+    }
+}
+
+/// An output stream. For stdout and stderr (`recorded`), results are recorded, and replay
+/// writes the bytes for real but answers with the recorded result.
+pub struct OutputStream {
+    id: StreamId,
+    host: i_streams::OutputStream,
+    recorded: bool,
+}
+
+impl OutputStream {
+    pub fn std(id: StreamId, host: i_streams::OutputStream) -> e_streams::OutputStream {
+        e_streams::OutputStream::new(OutputStream { id, host, recorded: true })
+    }
+
+    pub fn passthrough(host: i_streams::OutputStream) -> e_streams::OutputStream {
+        e_streams::OutputStream::new(OutputStream { id: next_stream_id(), host, recorded: false })
+    }
+
+    /// Runs `host_op`, recording its result as call `C` on a recorded stream. In replay a
+    /// recorded stream runs `replay_op` instead and answers with the recorded result, or
+    /// with `replay_op`'s when the recording holds none (the output changed).
+    fn op<C, T>(
+        &self,
+        args: C::Args,
+        host_op: impl FnOnce(&i_streams::OutputStream) -> Result<T, i_streams::StreamError>,
+        replay_op: impl FnOnce(&i_streams::OutputStream) -> T,
+    ) -> Result<T, e_streams::StreamError>
+    where
+        C: trace::Call<Result = StreamResult<T>>,
+    {
+        if !self.recorded {
+            return host_op(&self.host).map_err(from_host);
+        }
+        if replaying() {
+            let fallback = replay_op(&self.host);
+            return from_trace(replayed_if_next::<C>(&args).unwrap_or(StreamResult::Ok(fallback)));
+        }
+        from_trace(recorded::<C>(args, || to_trace(host_op(&self.host))))
+    }
+
+    /// A write of `bytes`; replay shows them with a blocking write.
+    fn write_op(
+        &self,
+        bytes: &[u8],
+        host_op: impl FnOnce(&i_streams::OutputStream) -> Result<(), i_streams::StreamError>,
+    ) -> Result<(), e_streams::StreamError> {
+        self.op::<trace::OutputStreamWrite, ()>((self.id, bytes.len() as u64), host_op, |host| {
+            // Replay shows the output; failing to show it is not the guest's concern.
+            let _ = host.blocking_write_and_flush(bytes);
+        })
+    }
+}
+
+impl e_streams::GuestOutputStream for OutputStream {
+    fn check_write(&self) -> Result<u64, e_streams::StreamError> {
+        self.op::<trace::OutputStreamCheckWrite, u64>((self.id,), |s| s.check_write(), |_| REPLAY_WRITE_BUDGET)
+    }
+
+    fn write(&self, contents: Vec<u8>) -> Result<(), e_streams::StreamError> {
+        self.write_op(&contents, |s| s.write(&contents))
+    }
+
+    fn blocking_write_and_flush(&self, contents: Vec<u8>) -> Result<(), e_streams::StreamError> {
+        self.write_op(&contents, |s| s.blocking_write_and_flush(&contents))
+    }
+
+    fn flush(&self) -> Result<(), e_streams::StreamError> {
+        self.op::<trace::OutputStreamFlush, ()>((self.id,), |s| s.flush(), |_| ())
+    }
+
+    fn blocking_flush(&self) -> Result<(), e_streams::StreamError> {
+        self.op::<trace::OutputStreamFlush, ()>((self.id,), |s| s.blocking_flush(), |_| ())
+    }
+
+    fn subscribe(&self) -> e_poll::Pollable {
+        if self.recorded {
+            Pollable::unless_replaying(|| self.host.subscribe())
+        } else {
+            Pollable::wrap(Some(self.host.subscribe()))
+        }
+    }
+
+    fn write_zeroes(&self, len: u64) -> Result<(), e_streams::StreamError> {
+        self.op::<trace::OutputStreamWrite, ()>((self.id, len), |s| s.write_zeroes(len), |host| {
+            let _ = host.blocking_write_zeroes_and_flush(len);
+        })
+    }
+
+    fn blocking_write_zeroes_and_flush(&self, len: u64) -> Result<(), e_streams::StreamError> {
+        self.op::<trace::OutputStreamWrite, ()>(
+            (self.id, len),
+            |s| s.blocking_write_zeroes_and_flush(len),
+            |host| {
+                let _ = host.blocking_write_zeroes_and_flush(len);
+            },
+        )
+    }
+
+    /// A read from `src` then a write of what it gave, so that both sides are recorded
+    /// as the streams they are.
+    fn splice(&self, src: e_streams::InputStreamBorrow<'_>, len: u64) -> Result<u64, e_streams::StreamError> {
+        use e_streams::GuestInputStream as _;
+        let budget = self.check_write()?.min(len);
+        let bytes = src.get::<InputStream>().read(budget)?;
+        let moved = bytes.len() as u64;
+        self.write(bytes)?;
+        Ok(moved)
+    }
+
+    fn blocking_splice(&self, src: e_streams::InputStreamBorrow<'_>, len: u64) -> Result<u64, e_streams::StreamError> {
+        use e_streams::GuestInputStream as _;
+        let bytes = src.get::<InputStream>().blocking_read(len.min(REPLAY_WRITE_BUDGET))?;
+        let moved = bytes.len() as u64;
+        self.blocking_write_and_flush(bytes)?;
+        Ok(moved)
+    }
+}
+
+impl e_streams::Guest for Interposer {
+    type InputStream = InputStream;
+    type OutputStream = OutputStream;
+}
+

@@ -1,0 +1,109 @@
+//! The command line, in clap's derive form; `docs/src/cli-reference.md` is generated
+//! from it (see [`reference`]).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The trace file that `record` writes and `replay` reads when none is named.
+pub const DEFAULT_TRACE: &str = "wasm-rr-trace.json";
+
+/// Record and replay WebAssembly components.
+///
+/// wasm-rr records every non-deterministic input of a WASI 0.2 program (clocks, random
+/// numbers, environment, stdin) into a trace file, and replays the run from the trace
+/// exactly: a bug found once is reproduced forever.
+#[derive(Parser, Debug)]
+#[command(name = "wasm-rr", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Record(RecordArgs),
+    Replay(ReplayArgs),
+    Compose(ComposeArgs),
+}
+
+/// Run an app and record its inputs into a trace.
+///
+/// Exits with the guest's exit status, or 134 when the guest traps or panics; the trace
+/// is complete either way.
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The app: a WASI 0.2 component, or a wasm32-wasip1 core module (adapted automatically)
+    pub app: PathBuf,
+    /// Where to write the trace
+    #[arg(short, long, value_name = "TRACE", default_value = DEFAULT_TRACE)]
+    pub trace: PathBuf,
+    #[command(flatten)]
+    pub guest: GuestOptions,
+    /// Arguments for the app (after `--`)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// Replay an app from a trace.
+///
+/// Arguments, environment, time, random numbers and stdin come from the trace; the app's
+/// stdout and stderr are written for real. Exits with the guest's exit status, 134 when it
+/// traps, or 125 when the replay diverges from the trace.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The app the trace was recorded from
+    pub app: PathBuf,
+    /// The trace to replay
+    #[arg(default_value = DEFAULT_TRACE)]
+    pub trace: PathBuf,
+    /// Replay even if the trace was recorded from another app
+    #[arg(long)]
+    pub force: bool,
+    /// Preopen a host directory, as in `record` (file access is not recorded yet, so a
+    /// replay that reads files needs them)
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub dirs: Vec<String>,
+}
+
+/// Compose an app with the wasm-rr interposer into one component.
+///
+/// The result imports the WASI interfaces the app uses plus `rr:log`, so it records or
+/// replays under any host that provides `rr:log`.
+#[derive(Args, Debug)]
+pub struct ComposeArgs {
+    /// The app: a WASI 0.2 component or a wasm32-wasip1 core module
+    pub app: PathBuf,
+    /// Where to write the composed component
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+/// What the guest may see of the host, as `wasmtime run` takes it.
+#[derive(Args, Debug, Default, Clone)]
+pub struct GuestOptions {
+    /// Give the guest an environment variable: NAME=VAL, or NAME for the host's value
+    #[arg(long = "env", value_name = "NAME[=VAL]")]
+    pub env: Vec<String>,
+    /// Preopen a host directory for the guest, at GUEST_DIR or at the same path
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub dirs: Vec<String>,
+}
+
+/// The command-line reference in Markdown, generated from the definitions above.
+pub fn reference() -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = String::from("# CLI reference\n\n");
+    out.push_str("<!-- Generated from runner/src/cli.rs by `cargo xtask docs`; do not edit. -->\n\n");
+    out.push_str("```text\n");
+    out.push_str(&command.render_long_help().to_string());
+    out.push_str("```\n");
+    for sub in command.get_subcommands_mut() {
+        let name = sub.get_name().to_string();
+        out.push_str(&format!("\n## `wasm-rr {name}`\n\n```text\n"));
+        let mut sub = sub.clone().bin_name(format!("wasm-rr {name}"));
+        out.push_str(&sub.render_long_help().to_string());
+        out.push_str("```\n");
+    }
+    out
+}

@@ -1,0 +1,122 @@
+//! The wasmtime host: a stock engine with WASI 0.2 and `rr:log`, configured so that the
+//! same inputs give the same run on any machine.
+
+use crate::cli::GuestOptions;
+use crate::rr_log::{RecordError, ReplayError, RrLog};
+use anyhow::{Context, Result};
+use wasm_rr_trace::json::TraceError;
+use wasm_rr_trace::Outcome;
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "rr:log/host",
+    imports: { default: trappable },
+});
+
+/// Everything a running guest reaches on the host.
+pub struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    log: RrLog,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// An engine whose results do not depend on the machine: NaNs are canonical and relaxed
+/// SIMD takes its deterministic semantics.
+pub fn engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.cranelift_nan_canonicalization(true);
+    config.relaxed_simd_deterministic(true);
+    Ok(Engine::new(&config)?)
+}
+
+/// The guest's view of the host when recording: real stdio, the given arguments,
+/// environment and preopens, as `wasmtime run` gives them.
+pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
+    let mut builder = WasiCtx::builder();
+    builder.inherit_stdio().args(argv);
+    for spec in &options.env {
+        match spec.split_once('=') {
+            Some((name, value)) => {
+                builder.env(name, value);
+            }
+            None => {
+                if let Ok(value) = std::env::var(spec) {
+                    builder.env(spec, value);
+                }
+            }
+        }
+    }
+    preopen(&mut builder, &options.dirs)?;
+    Ok(builder.build())
+}
+
+/// The guest's view of the host when replaying: only stdout and stderr (and preopens,
+/// while files are not recorded). Everything else comes from the trace.
+pub fn replay_wasi(dirs: &[String]) -> Result<WasiCtx> {
+    let mut builder = WasiCtx::builder();
+    builder.inherit_stdout().inherit_stderr();
+    preopen(&mut builder, dirs)?;
+    Ok(builder.build())
+}
+
+fn preopen(builder: &mut WasiCtxBuilder, dirs: &[String]) -> Result<()> {
+    for spec in dirs {
+        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+        builder
+            .preopened_dir(host, guest, FsPerms::ReadWrite)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("--dir {spec}"))?;
+    }
+    Ok(())
+}
+
+/// Runs a composed component to its end. The outer error is a failure to start; the inner
+/// one a wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
+/// ended. The log is handed back so that the caller can finish the trace.
+pub fn run(composed: &[u8], wasi: WasiCtx, log: RrLog) -> Result<(Result<Outcome>, RrLog)> {
+    let engine = engine()?;
+    let component = Component::new(&engine, composed)
+        .map_err(anyhow::Error::from)
+        .context("compiling the composed component")?;
+    let mut linker = Linker::<State>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    rr::log::log::add_to_linker::<State, HasSelf<RrLog>>(&mut linker, |state| &mut state.log)?;
+
+    let mut store = Store::new(&engine, State { wasi, table: ResourceTable::new(), log });
+    let command = Command::instantiate(&mut store, &component, &linker)
+        .map_err(anyhow::Error::from)
+        .context("instantiating the composed component")?;
+    let result = command.wasi_cli_run().call_run(&mut store);
+    let outcome = match result {
+        Ok(Ok(())) => Ok(Outcome::Exit(0)),
+        Ok(Err(())) => Ok(Outcome::Exit(1)),
+        Err(error) => outcome_of(error),
+    };
+    Ok((outcome, store.into_data().log))
+}
+
+/// Sorts an error out of the guest's run: an exit, a wasm-rr error, or a trap.
+fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+        return Ok(Outcome::Exit(exit.0));
+    }
+    if error.is::<ReplayError>() || error.is::<RecordError>() || error.is::<TraceError>() {
+        return Err(error.into());
+    }
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        return Ok(Outcome::Trap(trap.to_string()));
+    }
+    let root = error.root_cause().to_string();
+    Ok(Outcome::Trap(root.lines().next().unwrap_or("unknown error").to_string()))
+}

@@ -1,0 +1,111 @@
+//! wasm-rr: record and replay WebAssembly components.
+//!
+//! The runner composes the app with the embedded interposer ([`wasm_rr_composer`]), runs
+//! the result on a stock wasmtime with WASI ([`host`]), and provides `rr:log` over a trace
+//! file ([`rr_log`]).
+
+pub mod cli;
+pub mod host;
+pub mod rr_log;
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::ExitCode;
+use wasm_rr_trace::{json::TraceWriter, json::TraceReader, Header, Outcome, FORMAT_VERSION};
+
+/// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
+pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
+
+/// Exit status when the guest traps (a Rust panic is a trap), as `wasmtime run` uses.
+pub const EXIT_TRAP: u8 = 134;
+/// Exit status when wasm-rr itself fails: bad input, a bad trace, a replay divergence.
+pub const EXIT_ERROR: u8 = 125;
+
+/// Runs one `wasm-rr` command; `Err` is a wasm-rr error, printed as one line.
+pub fn run(cli: cli::Cli) -> Result<ExitCode> {
+    match cli.command {
+        cli::Command::Record(args) => record(&args),
+        cli::Command::Replay(args) => replay(&args),
+        cli::Command::Compose(args) => {
+            let app = read_app(&args.app)?;
+            let composed = compose(&app)?;
+            std::fs::write(&args.output, composed)
+                .with_context(|| format!("writing {}", args.output.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
+    let app = read_app(&args.app)?;
+    let composed = compose(&app)?;
+    let header = Header {
+        wasm_rr_trace: FORMAT_VERSION,
+        wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
+        app_sha256: sha256_hex(&app),
+    };
+    let writer = TraceWriter::create(&args.trace, &header)?;
+    let mut argv = vec![args.app.display().to_string()];
+    argv.extend(args.args.iter().cloned());
+    let wasi = host::record_wasi(&argv, &args.guest)?;
+    let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::record(writer))?;
+    let rr_log::RrLog::Record(recorder) = log else { bail!("internal: the log changed mode") };
+    let outcome = outcome?;
+    recorder.finish(outcome.clone())?;
+    Ok(report(&outcome))
+}
+
+fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
+    let app = read_app(&args.app)?;
+    let (reader, header) = TraceReader::open(&args.trace)?;
+    let app_sha256 = sha256_hex(&app);
+    if header.app_sha256 != app_sha256 && !args.force {
+        bail!(
+            "{} was recorded from another app (SHA-256 {}), not {} (SHA-256 {}); pass --force to replay it anyway",
+            args.trace.display(),
+            header.app_sha256,
+            args.app.display(),
+            app_sha256
+        );
+    }
+    let composed = compose(&app)?;
+    let wasi = host::replay_wasi(&args.dirs)?;
+    let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::replay(reader))?;
+    let rr_log::RrLog::Replay(mut replayer) = log else { bail!("internal: the log changed mode") };
+    let outcome = outcome?;
+    if let Outcome::Exit(_) = outcome {
+        replayer.check_fully_used()?;
+    }
+    Ok(report(&outcome))
+}
+
+/// Tells the user how the guest ended (a trap, on stderr) and gives the matching status.
+fn report(outcome: &Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Exit(code) => ExitCode::from(*code as u8),
+        Outcome::Trap(message) => {
+            eprintln!("wasm-rr: the guest trapped: {message}");
+            ExitCode::from(EXIT_TRAP)
+        }
+    }
+}
+
+fn read_app(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    wasm_rr_composer::wasm_kind(&bytes).with_context(|| path.display().to_string())?;
+    Ok(bytes)
+}
+
+/// The app with the interposer in front, unless it already has one.
+pub fn compose(app: &[u8]) -> Result<Vec<u8>> {
+    let component = wasm_rr_composer::app_component(app)?;
+    if wasm_rr_composer::is_composed(&component)? {
+        return Ok(component.into_owned());
+    }
+    wasm_rr_composer::compose(&component, INTERPOSER)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}

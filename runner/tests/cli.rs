@@ -1,0 +1,306 @@
+//! End-to-end tests of the `wasm-rr` command: real wasmtime, real WASI, real trace files.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}/{name}.wasm"))
+}
+
+fn wasm_rr() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-rr"));
+    command.stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("running wasm-rr")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn record(app: &Path, trace: &Path, args: &[&str]) -> Output {
+    let out = run(wasm_rr().arg("record").arg(app).arg("-t").arg(trace).arg("--").args(args));
+    assert!(out.status.success(), "record failed: {}", stderr(&out));
+    out
+}
+
+fn replay(app: &Path, trace: &Path) -> Output {
+    run(wasm_rr().arg("replay").arg(app).arg(trace).env_clear().env("WASM_RR_TEST", "other"))
+}
+
+/// The trace's lines as JSON values.
+fn trace_lines(trace: &Path) -> Vec<Value> {
+    std::fs::read_to_string(trace)
+        .expect("reading the trace")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+fn write_trace_lines(trace: &Path, lines: &[Value]) {
+    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    std::fs::write(trace, text).expect("writing the trace");
+}
+
+/// The index of the first line recording `call`.
+fn find_event(lines: &[Value], call: &str) -> usize {
+    lines.iter().position(|line| line.get(call).is_some()).unwrap_or_else(|| panic!("no {call} event"))
+}
+
+#[test]
+fn replay_two_seconds_later_in_another_environment_prints_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("time.json");
+    let recorded = record(&example("print_time"), &trace, &[]);
+    std::thread::sleep(Duration::from_secs(2));
+    let replayed = run(wasm_rr()
+        .arg("replay")
+        .arg(example("print_time"))
+        .arg(&trace)
+        .env("TZ", "Asia/Kolkata")
+        .env("WASM_RR_TEST", "different")
+        .current_dir(dir.path()));
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert!(stdout(&recorded).starts_with("unix time: "), "{}", stdout(&recorded));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+    assert_eq!(stderr(&replayed), "");
+}
+
+#[test]
+fn default_trace_is_wasm_rr_trace_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_random");
+    let recorded = run(wasm_rr().arg("record").arg(&app).current_dir(dir.path()));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert!(dir.path().join("wasm-rr-trace.json").is_file());
+    let replayed = run(wasm_rr().arg("replay").arg(&app).current_dir(dir.path()));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+}
+
+#[test]
+fn arguments_and_environment_come_from_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("args.json");
+    let app = example("print_args");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .args(["-t", trace.to_str().unwrap(), "--env", "GREETING=hello there", "--env", "WASM_RR_INHERITED"])
+        .args(["--", "hello", "world"])
+        .env("WASM_RR_INHERITED", "from the host"));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    let text = stdout(&recorded);
+    assert!(text.contains("arg[1] = hello\narg[2] = world\n"), "{text}");
+    assert!(text.contains("env GREETING = hello there\n"), "{text}");
+    assert!(text.contains("env WASM_RR_INHERITED = from the host\n"), "{text}");
+    assert!(!text.contains("env PATH"), "the host environment leaked: {text}");
+    let replayed = replay(&app, &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), text);
+}
+
+#[test]
+fn stdin_is_recorded_and_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("stdin.json");
+    let app = example("read_stdin");
+    let mut child = wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: Vec<u8> = (0..200_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &input).unwrap();
+    drop(child.stdin.take());
+    let recorded = child.wait_with_output().unwrap();
+    assert!(recorded.status.success());
+    assert!(stdout(&recorded).contains(&format!("stdin: {} bytes, 200000 lines", input.len())));
+    let replayed = replay(&app, &trace);
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+}
+
+#[test]
+fn an_edited_value_is_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("random.json");
+    let app = example("print_random");
+    record(&app, &trace, &[]);
+    let mut lines = trace_lines(&trace);
+    let index = find_event(&lines, "random.get-random-u64");
+    lines[index]["random.get-random-u64"]["result"] = Value::from(42u64);
+    write_trace_lines(&trace, &lines);
+    let replayed = replay(&app, &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert!(stdout(&replayed).contains("random u64: 42\n"), "{}", stdout(&replayed));
+}
+
+#[test]
+fn a_trace_of_another_app_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("time.json");
+    record(&example("print_time"), &trace, &[]);
+    let refused = replay(&example("print_random"), &trace);
+    assert_eq!(refused.status.code(), Some(125));
+    let message = stderr(&refused);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("was recorded from another app"), "{message}");
+    assert!(message.contains("--force"), "{message}");
+
+    let forced = run(wasm_rr().arg("replay").arg(example("print_random")).arg(&trace).arg("--force"));
+    assert_eq!(forced.status.code(), Some(125), "{}", stderr(&forced));
+    assert!(stderr(&forced).contains("replay diverged"), "{}", stderr(&forced));
+}
+
+#[test]
+fn a_panicking_guest_leaves_a_complete_trace_that_replays_the_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("panic.json");
+    let app = example("print_args");
+    let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace).args(["--", "panic"]));
+    assert_eq!(recorded.status.code(), Some(134), "{}", stderr(&recorded));
+    assert!(stderr(&recorded).contains("asked to panic"), "{}", stderr(&recorded));
+    assert!(stderr(&recorded).contains("wasm-rr: the guest trapped: "), "{}", stderr(&recorded));
+    let lines = trace_lines(&trace);
+    let end = lines.last().expect("a last line");
+    assert!(end["end"]["trap"].is_string(), "the trace has no end: {end}");
+
+    let replayed = replay(&app, &trace);
+    assert_eq!(replayed.status.code(), Some(134));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+    assert_eq!(stderr(&replayed), stderr(&recorded));
+}
+
+#[test]
+fn the_guest_exit_code_is_wasm_rr_s() {
+    // A core module that exits with 7 through WASI preview1: also shows that a
+    // wasm32-wasip1 module is adapted automatically.
+    let module = wat::parse_str(
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (call $exit (i32.const 7))))"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("exit7.wasm");
+    std::fs::write(&app, module).unwrap();
+    let trace = dir.path().join("exit.json");
+    let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace));
+    assert_eq!(recorded.status.code(), Some(7), "{}", stderr(&recorded));
+    assert_eq!(trace_lines(&trace).last().unwrap()["end"]["exit"], 7);
+    let replayed = replay(&app, &trace);
+    assert_eq!(replayed.status.code(), Some(7), "{}", stderr(&replayed));
+}
+
+#[test]
+fn a_divergent_guest_is_stopped_with_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("random.json");
+    let app = example("print_random");
+    record(&app, &trace, &[]);
+    let mut lines = trace_lines(&trace);
+    let index = find_event(&lines, "random.get-random-bytes");
+    lines[index]["random.get-random-bytes"]["len"] = Value::from(32u64);
+    write_trace_lines(&trace, &lines);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(125));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    let expected = format!(
+        "wasm-rr: error: replay diverged from the trace at event {index} ({}:{}): the guest called \
+         wasi:random/random.get-random-bytes(len: 16) but the trace holds \
+         wasi:random/random.get-random-bytes(len: 32)",
+        trace.display(),
+        index + 1
+    );
+    assert_eq!(message.trim_end(), expected);
+}
+
+#[test]
+fn a_trace_that_runs_out_or_has_events_left_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("time.json");
+    let app = example("print_time");
+    record(&app, &trace, &[]);
+    let lines = trace_lines(&trace);
+    let clock = find_event(&lines, "wall-clock.now");
+
+    // Cut at the clock reading: the guest asks for more than the trace holds.
+    write_trace_lines(&trace, &lines[..clock]);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        stderr(&out).contains("the guest called wasi:clocks/wall-clock.now() but the trace has no more events"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An extra event before the end line: left unused.
+    let mut extra = lines.clone();
+    extra.insert(lines.len() - 1, lines[clock].clone());
+    write_trace_lines(&trace, &extra);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("the trace holds more events, starting with wasi:clocks/wall-clock.now()"));
+}
+
+#[test]
+fn bad_input_gets_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_wasm = dir.path().join("notes.txt");
+    std::fs::write(&not_wasm, "hello").unwrap();
+    for args in [vec!["record", not_wasm.to_str().unwrap()], vec!["replay", "missing.wasm"]] {
+        let out = run(wasm_rr().args(&args).current_dir(dir.path()));
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("wasm-rr: error: "), "{}", stderr(&out));
+    }
+
+    let trace = dir.path().join("bad.json");
+    record(&example("print_time"), &trace, &[]);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    std::fs::write(&trace, text.replacen("wall-clock.now", "wall-clock.later", 1)).unwrap();
+    let out = replay(&example("print_time"), &trace);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("invalid event: unknown variant `wall-clock.later`"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn compose_writes_a_component_that_imports_rr_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("print_time.rr.wasm");
+    let out = run(wasm_rr().arg("compose").arg(example("print_time")).arg("-o").arg(&out_path));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let composed = std::fs::read(&out_path).unwrap();
+    let imports = wasm_rr_composer::imports(&composed).unwrap();
+    assert!(imports.iter().any(|name| name.starts_with("rr:log/log@")), "{imports:?}");
+    // The composed component runs as an app too: wasm-rr sees it has an interposer.
+    let trace = dir.path().join("t.json");
+    let recorded = record(&out_path, &trace, &[]);
+    assert!(stdout(&recorded).starts_with("unix time: "));
+}
+
+#[test]
+fn cli_reference() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src/cli-reference.md");
+    let generated = wasm_rr::cli::reference();
+    if std::env::var_os("WASM_RR_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "docs/src/cli-reference.md is stale: run `cargo xtask docs`");
+}

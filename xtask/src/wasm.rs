@@ -1,0 +1,153 @@
+//! Building the guest `.wasm` files: the interposer and the examples.
+//!
+//! Guests need wasm targets, which rustup cannot add here; Debian's Rust (with its std
+//! source) builds them with `-Zbuild-std`. Paths are remapped so that the output does not
+//! depend on where the repository or cargo's home are: a rebuild anywhere gives the
+//! committed bytes.
+
+use crate::run_command;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const RUST_SRC: &str = "/usr/lib/rustlib/src/rust/library";
+const LLVM_BIN: &str = "/usr/lib/llvm-19/bin";
+const WASI_LIBC: &str = "/usr/lib/wasm32-wasi";
+const APT_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-19", "wasi-libc"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write the committed files.
+    Write,
+    /// Compare with the committed files.
+    Check,
+}
+
+pub fn build(root: &Path, mode: Mode) -> Result<()> {
+    ensure_toolchain()?;
+    let mut outputs = Vec::new();
+
+    let interposer = root.join("interposer-component");
+    guest_cargo(root, &interposer, "wasm32-unknown-unknown", &[])?;
+    let core = std::fs::read(target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"))?;
+    let component = wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
+    outputs.push((interposer.join("wasm_rr_interposer.wasm"), component));
+
+    let examples = root.join("examples");
+    let wasip1_flags = [
+        format!("-L{WASI_LIBC}"),
+        "-Clink-self-contained=no".into(),
+        format!("-Clink-arg={WASI_LIBC}/crt1-command.o"),
+    ];
+    guest_cargo(root, &examples, "wasm32-wasip1", &wasip1_flags)?;
+    for name in example_names(&examples)? {
+        let core = std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
+        let component = wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
+        outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
+    }
+
+    let mut stale = Vec::new();
+    for (path, bytes) in outputs {
+        let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        match mode {
+            Mode::Write => {
+                std::fs::write(&path, &bytes).with_context(|| format!("writing {shown}"))?;
+                println!("wrote {shown} ({} bytes)", bytes.len());
+            }
+            Mode::Check => {
+                if std::fs::read(&path).ok().as_deref() == Some(bytes.as_slice()) {
+                    println!("up to date: {shown}");
+                } else {
+                    stale.push(shown);
+                }
+            }
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "committed .wasm differs from its source: {}; run `cargo xtask build-wasm` and commit",
+            stale.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The workspace members of `examples/Cargo.toml`, from its directories.
+fn example_names(examples: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(examples)? {
+        let path = entry?.path();
+        if path.join("Cargo.toml").is_file() {
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    root.join("target/wasm")
+}
+
+/// `cargo build --release` of the guest workspace at `dir` with Debian's toolchain.
+fn guest_cargo(root: &Path, dir: &Path, target: &str, extra_rustflags: &[String]) -> Result<()> {
+    let cargo_home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .context("neither CARGO_HOME nor HOME is set")?;
+    let mut rustflags = vec![
+        "-Clinker=wasm-ld".to_string(),
+        format!("--remap-path-prefix={}=/wasm-rr", root.display()),
+        format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
+    ];
+    rustflags.extend_from_slice(extra_rustflags);
+    let path = format!("{LLVM_BIN}:{}", std::env::var("PATH").unwrap_or_default());
+    let mut command = Command::new(DEBIAN_CARGO);
+    command
+        .current_dir(dir)
+        .args(["build", "--release", "--locked", "-Zbuild-std=std,panic_abort", "--target", target])
+        .env("RUSTC", DEBIAN_RUSTC)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", target_dir(root))
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
+        .env("PATH", path);
+    // What the host cargo that runs xtask exported must not leak into the guest build.
+    for var in ["RUSTUP_TOOLCHAIN", "CARGO", "RUSTC_WRAPPER", "RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+        command.env_remove(var);
+    }
+    run_command(&mut command, &format!("building {} for {target}", dir.display()))
+}
+
+/// Installs Debian's Rust, its std source, wasm-ld and wasi-libc when any is missing.
+fn ensure_toolchain() -> Result<()> {
+    let needed = [DEBIAN_RUSTC, DEBIAN_CARGO, RUST_SRC, &format!("{LLVM_BIN}/wasm-ld"), WASI_LIBC];
+    if needed.iter().all(|path| Path::new(path).exists()) {
+        return Ok(());
+    }
+    println!("installing the wasm toolchain: apt-get install {}", APT_PACKAGES.join(" "));
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_command(&mut apt(&["update", "-qq"]), "apt-get update")?;
+    let mut install = apt(&["install", "-y", "-qq"]);
+    install.args(APT_PACKAGES);
+    run_command(&mut install, "apt-get install")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
