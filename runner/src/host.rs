@@ -111,9 +111,19 @@ fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Ok(Outcome::Exit(exit.0));
     }
-    if error.is::<ReplayError>() || error.is::<RecordError>() || error.is::<TraceError>() {
-        return Err(error.into());
-    }
+    // A wasm-rr error stopped the guest: report it alone, without the guest's backtrace.
+    let error = match error.downcast::<ReplayError>() {
+        Ok(replay) => return Err(replay.into()),
+        Err(error) => error,
+    };
+    let error = match error.downcast::<TraceError>() {
+        Ok(trace) => return Err(trace.into()),
+        Err(error) => error,
+    };
+    let error = match error.downcast::<RecordError>() {
+        Ok(record) => return Err(record.into()),
+        Err(error) => error,
+    };
     if let Some(trap) = error.downcast_ref::<Trap>() {
         return Ok(Outcome::Trap(trap.to_string()));
     }

@@ -139,8 +139,12 @@ fn an_edited_value_is_replayed() {
     let app = example("print_random");
     record(&app, &trace, &[]);
     let mut lines = trace_lines(&trace);
-    let index = find_event(&lines, "random.get-random-u64");
-    lines[index]["random.get-random-u64"]["result"] = Value::from(42u64);
+    // getrandom takes its u64 as 8 random bytes, little-endian.
+    let index = lines
+        .iter()
+        .position(|line| line["random.get-random-bytes"]["len"] == 8)
+        .expect("an 8-byte random read");
+    lines[index]["random.get-random-bytes"]["result"] = serde_json::json!({"base64": "KgAAAAAAAAA="});
     write_trace_lines(&trace, &lines);
     let replayed = replay(&app, &trace);
     assert!(replayed.status.success(), "{}", stderr(&replayed));
@@ -183,10 +187,62 @@ fn a_panicking_guest_leaves_a_complete_trace_that_replays_the_panic() {
     assert_eq!(stderr(&replayed), stderr(&recorded));
 }
 
+/// A component, written by hand, that imports WASI 0.2.0's monotonic clock and 0.2.12's
+/// `exit-with-code`, and exits with 1 + (the clock's reading mod 200).
+const CLOCK_EXIT_COMPONENT: &str = r#"
+(component
+  (import "wasi:clocks/monotonic-clock@0.2.0" (instance $clock (export "now" (func (result u64)))))
+  (import "wasi:cli/exit@0.2.12" (instance $exit (export "exit-with-code" (func (param "status-code" u8)))))
+  (core func $now (canon lower (func $clock "now")))
+  (core func $exit (canon lower (func $exit "exit-with-code")))
+  (core module $main
+    (import "clock" "now" (func $now (result i64)))
+    (import "exit" "exit-with-code" (func $exit (param i32)))
+    (func (export "run") (result i32)
+      (call $exit (i32.add (i32.wrap_i64 (i64.rem_u (call $now) (i64.const 200))) (i32.const 1)))
+      (i32.const 0)))
+  (core instance $main (instantiate $main
+    (with "clock" (instance (export "now" (func $now))))
+    (with "exit" (instance (export "exit-with-code" (func $exit))))))
+  (func $run (result (result)) (canon lift (core func $main "run")))
+  (instance $run (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $run)))
+"#;
+
 #[test]
-fn the_guest_exit_code_is_wasm_rr_s() {
-    // A core module that exits with 7 through WASI preview1: also shows that a
-    // wasm32-wasip1 module is adapted automatically.
+fn the_guest_exit_code_is_wasm_rr_s_and_old_wasi_versions_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("clock_exit.wasm");
+    std::fs::write(&app, wat::parse_str(CLOCK_EXIT_COMPONENT).unwrap()).unwrap();
+    let trace = dir.path().join("exit.json");
+    let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace));
+    let lines = trace_lines(&trace);
+    let clock = find_event(&lines, "monotonic-clock.now");
+    let now = lines[clock]["monotonic-clock.now"]["result"].as_u64().unwrap();
+    let code = i32::try_from(now % 200 + 1).unwrap();
+    assert_eq!(recorded.status.code(), Some(code), "{}", stderr(&recorded));
+    assert_eq!(lines.last().unwrap()["end"]["exit"], code);
+    assert_eq!(replay(&app, &trace).status.code(), Some(code));
+
+    let mut edited = lines.clone();
+    edited[clock]["monotonic-clock.now"]["result"] = Value::from(41u64);
+    write_trace_lines(&trace, &edited);
+    assert_eq!(replay(&app, &trace).status.code(), Some(42));
+
+    // The composed component imports only what the app uses, plus rr:log.
+    let composed = dir.path().join("clock_exit.rr.wasm");
+    let out = run(wasm_rr().arg("compose").arg(&app).arg("-o").arg(&composed));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut imports = wasm_rr_composer::imports(&std::fs::read(&composed).unwrap()).unwrap();
+    imports.sort();
+    assert_eq!(
+        imports,
+        ["rr:log/log@0.1.0", "wasi:cli/exit@0.2.12", "wasi:clocks/monotonic-clock@0.2.12", "wasi:io/poll@0.2.12"]
+    );
+}
+
+#[test]
+fn a_wasip1_core_module_is_adapted() {
     let module = wat::parse_str(
         r#"(module
              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -199,10 +255,10 @@ fn the_guest_exit_code_is_wasm_rr_s() {
     std::fs::write(&app, module).unwrap();
     let trace = dir.path().join("exit.json");
     let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace));
-    assert_eq!(recorded.status.code(), Some(7), "{}", stderr(&recorded));
-    assert_eq!(trace_lines(&trace).last().unwrap()["end"]["exit"], 7);
-    let replayed = replay(&app, &trace);
-    assert_eq!(replayed.status.code(), Some(7), "{}", stderr(&replayed));
+    // The preview1 adapter reports any non-zero `proc_exit` as `exit(err)`: status 1,
+    // as under `wasmtime run`.
+    assert_eq!(recorded.status.code(), Some(1), "{}", stderr(&recorded));
+    assert_eq!(replay(&app, &trace).status.code(), Some(1));
 }
 
 #[test]
