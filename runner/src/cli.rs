@@ -37,6 +37,10 @@ pub struct RecordArgs {
     /// Where to write the trace
     #[arg(short, long, value_name = "TRACE", default_value = DEFAULT_TRACE)]
     pub trace: PathBuf,
+    /// The app's first argument (argv[0]); by default the app's file name, so that the
+    /// trace does not depend on where the app was
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
     #[command(flatten)]
     pub guest: GuestOptions,
     /// Arguments for the app (after `--`)
@@ -98,7 +102,7 @@ pub fn reference() -> String {
     out.push_str("```text\n");
     out.push_str(&command.render_long_help().to_string());
     out.push_str("```\n");
-    for sub in command.get_subcommands_mut() {
+    for sub in command.get_subcommands_mut().filter(|sub| sub.get_name() != "help") {
         let name = sub.get_name().to_string();
         out.push_str(&format!("\n## `wasm-rr {name}`\n\n```text\n"));
         let mut sub = sub.clone().bin_name(format!("wasm-rr {name}"));

@@ -46,7 +46,11 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         app_sha256: sha256_hex(&app),
     };
     let writer = TraceWriter::create(&args.trace, &header)?;
-    let mut argv = vec![args.app.display().to_string()];
+    let argv0 = match &args.argv0 {
+        Some(argv0) => argv0.clone(),
+        None => args.app.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    let mut argv = vec![argv0];
     argv.extend(args.args.iter().cloned());
     let wasi = host::record_wasi(&argv, &args.guest)?;
     let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::record(writer))?;
