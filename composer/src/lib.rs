@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use wac_graph::types::{are_semver_compatible, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
-use wit_parser::{InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
+use wit_parser::{
+    InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey,
+};
 
 /// The interface the host provides to a composed component, without its version.
 pub const RR_LOG_INTERFACE: &str = "rr:log/log";
@@ -48,24 +50,39 @@ pub fn adapt_wasip1(module: &[u8]) -> Result<Vec<u8>> {
         .module(module)
         .and_then(|encoder| encoder.adapter("wasi_snapshot_preview1", adapter))
         .and_then(|encoder| encoder.validate(true).encode())
-        .context("this core module is not a wasm32-wasip1 command (adapting it to a component failed)")
+        .context(
+            "this core module is not a wasm32-wasip1 command (adapting it to a component failed)",
+        )
 }
 
 /// Turns a core module with embedded component metadata (from wit-bindgen) into a component.
 pub fn component_from_core(module: &[u8]) -> Result<Vec<u8>> {
-    ComponentEncoder::default().module(module).and_then(|encoder| encoder.validate(true).encode())
+    ComponentEncoder::default()
+        .module(module)
+        .and_then(|encoder| encoder.validate(true).encode())
 }
 
 /// The import names of a component, e.g. `wasi:cli/stdout@0.2.12`.
 pub fn imports(component: &[u8]) -> Result<Vec<String>> {
     let mut graph = CompositionGraph::new();
-    let package = Package::from_bytes("wasm-rr:inspected", None, component.to_vec(), graph.types_mut())?;
-    Ok(graph.types()[package.ty()].imports.keys().cloned().collect())
+    let package = Package::from_bytes(
+        "wasm-rr:inspected",
+        None,
+        component.to_vec(),
+        graph.types_mut(),
+    )?;
+    Ok(graph.types()[package.ty()]
+        .imports
+        .keys()
+        .cloned()
+        .collect())
 }
 
 /// Whether `component` was composed already: it imports `rr:log`.
 pub fn is_composed(component: &[u8]) -> Result<bool> {
-    Ok(imports(component)?.iter().any(|name| unversioned(name) == RR_LOG_INTERFACE))
+    Ok(imports(component)?
+        .iter()
+        .any(|name| unversioned(name) == RR_LOG_INTERFACE))
 }
 
 /// `wasi:cli/stdout@0.2.12` without `@0.2.12`.
@@ -78,9 +95,13 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
         .context("reading the app component")?;
-    let interposer_package =
-        Package::from_bytes("wasm-rr:interposer", None, interposer.to_vec(), graph.types_mut())
-            .context("reading the interposer component")?;
+    let interposer_package = Package::from_bytes(
+        "wasm-rr:interposer",
+        None,
+        interposer.to_vec(),
+        graph.types_mut(),
+    )
+    .context("reading the interposer component")?;
     let app_ty = app_package.ty();
     let app_node = instantiate(&mut graph, app_package)?;
     let interposer_ty = interposer_package.ty();
@@ -88,7 +109,11 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
 
     let app_imports: Vec<String> = graph.types()[app_ty].imports.keys().cloned().collect();
     let app_exports: Vec<String> = graph.types()[app_ty].exports.keys().cloned().collect();
-    let interposer_exports: Vec<String> = graph.types()[interposer_ty].exports.keys().cloned().collect();
+    let interposer_exports: Vec<String> = graph.types()[interposer_ty]
+        .exports
+        .keys()
+        .cloned()
+        .collect();
 
     // Every import of the app goes to the interposer: anything else would be unrecorded.
     for import in &app_imports {
@@ -120,7 +145,9 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
             let source = graph.alias_instance_export(stub_node, import)?;
             graph
                 .set_instantiation_argument(interposer_node, import, source)
-                .with_context(|| format!("wiring the interposer's import `{import}` to the stub"))?;
+                .with_context(|| {
+                    format!("wiring the interposer's import `{import}` to the stub")
+                })?;
         }
     }
 
@@ -169,12 +196,20 @@ fn unused_imports(resolve: &Resolve, world: WorldId, app_interfaces: &[&str]) ->
         }
         next += 1;
     }
-    imported.into_iter().filter(|id| !needed.contains(id)).map(name).collect()
+    imported
+        .into_iter()
+        .filter(|id| !needed.contains(id))
+        .map(name)
+        .collect()
 }
 
 /// A component that exports `interfaces` (as the interposer imports them) with functions
 /// that trap: the app never reaches them, since it does not import these interfaces.
-fn trapping_stub(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &[String]) -> Result<Vec<u8>> {
+fn trapping_stub(
+    resolve: &mut Resolve,
+    interposer_world: WorldId,
+    interfaces: &[String],
+) -> Result<Vec<u8>> {
     let world = stub_world(resolve, interposer_world, interfaces)?;
     let mut module =
         wit_component::dummy_module(resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
@@ -184,7 +219,11 @@ fn trapping_stub(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &
 
 /// A world exporting the given interfaces of the interposer's world; the interfaces they
 /// depend on, if not among them, become its imports.
-fn stub_world(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &[String]) -> Result<WorldId> {
+fn stub_world(
+    resolve: &mut Resolve,
+    interposer_world: WorldId,
+    interfaces: &[String],
+) -> Result<WorldId> {
     let mut exports = Vec::new();
     for (key, item) in &resolve.worlds[interposer_world].imports {
         if let (WorldKey::Interface(id), WorldItem::Interface { .. }) = (key, item) {
@@ -195,7 +234,10 @@ fn stub_world(resolve: &mut Resolve, interposer_world: WorldId, interfaces: &[St
             }
         }
     }
-    let body: String = exports.iter().map(|name| format!("  export {name};\n")).collect();
+    let body: String = exports
+        .iter()
+        .map(|name| format!("  export {name};\n"))
+        .collect();
     let source = format!("package wasm-rr:stub;\n\nworld stub {{\n{body}}}\n");
     let package = resolve.push_str("stub.wit", &source)?;
     resolve.select_world(&[package], Some("stub"))

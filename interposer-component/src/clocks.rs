@@ -10,13 +10,19 @@ use wasm_rr_trace as trace;
 
 impl From<i_wall::Datetime> for trace::Datetime {
     fn from(time: i_wall::Datetime) -> Self {
-        trace::Datetime { seconds: time.seconds, nanoseconds: time.nanoseconds }
+        trace::Datetime {
+            seconds: time.seconds,
+            nanoseconds: time.nanoseconds,
+        }
     }
 }
 
 impl From<trace::Datetime> for e_wall::Datetime {
     fn from(time: trace::Datetime) -> Self {
-        e_wall::Datetime { seconds: time.seconds, nanoseconds: time.nanoseconds }
+        e_wall::Datetime {
+            seconds: time.seconds,
+            nanoseconds: time.nanoseconds,
+        }
     }
 }
 

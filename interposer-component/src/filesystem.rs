@@ -33,19 +33,69 @@ macro_rules! mirror {
     )* };
 }
 
-mirror!(enum ErrorCode {
-        Access, WouldBlock, Already, BadDescriptor, Busy, Deadlock, Quota, Exist, FileTooLarge,
-        IllegalByteSequence, InProgress, Interrupted, Invalid, Io, IsDirectory, Loop,
-        TooManyLinks, MessageSize, NameTooLong, NoDevice, NoEntry, NoLock, InsufficientMemory,
-        InsufficientSpace, NotDirectory, NotEmpty, NotRecoverable, Unsupported, NoTty,
-        NoSuchDevice, Overflow, NotPermitted, Pipe, ReadOnly, InvalidSeek, TextFileBusy,
+mirror!(
+    enum ErrorCode {
+        Access,
+        WouldBlock,
+        Already,
+        BadDescriptor,
+        Busy,
+        Deadlock,
+        Quota,
+        Exist,
+        FileTooLarge,
+        IllegalByteSequence,
+        InProgress,
+        Interrupted,
+        Invalid,
+        Io,
+        IsDirectory,
+        Loop,
+        TooManyLinks,
+        MessageSize,
+        NameTooLong,
+        NoDevice,
+        NoEntry,
+        NoLock,
+        InsufficientMemory,
+        InsufficientSpace,
+        NotDirectory,
+        NotEmpty,
+        NotRecoverable,
+        Unsupported,
+        NoTty,
+        NoSuchDevice,
+        Overflow,
+        NotPermitted,
+        Pipe,
+        ReadOnly,
+        InvalidSeek,
+        TextFileBusy,
         CrossDevice,
-});
-mirror!(enum DescriptorType {
-        Unknown, BlockDevice, CharacterDevice, Directory, Fifo, SymbolicLink, RegularFile,
+    }
+);
+mirror!(
+    enum DescriptorType {
+        Unknown,
+        BlockDevice,
+        CharacterDevice,
+        Directory,
+        Fifo,
+        SymbolicLink,
+        RegularFile,
         Socket,
-});
-mirror!(enum Advice { Normal, Sequential, Random, WillNeed, DontNeed, NoReuse });
+    }
+);
+mirror!(
+    enum Advice {
+        Normal,
+        Sequential,
+        Random,
+        WillNeed,
+        DontNeed,
+        NoReuse,
+    }
+);
 mirror!(flags DescriptorFlags, PathFlags, OpenFlags);
 
 impl From<i_fs::DescriptorStat> for e_fs::DescriptorStat {
@@ -62,7 +112,10 @@ impl From<i_fs::DescriptorStat> for e_fs::DescriptorStat {
 }
 
 fn datetime(time: crate::bindings::wasi::clocks::wall_clock::Datetime) -> e_fs::Datetime {
-    e_fs::Datetime { seconds: time.seconds, nanoseconds: time.nanoseconds }
+    e_fs::Datetime {
+        seconds: time.seconds,
+        nanoseconds: time.nanoseconds,
+    }
 }
 
 impl From<e_fs::NewTimestamp> for i_fs::NewTimestamp {
@@ -70,19 +123,22 @@ impl From<e_fs::NewTimestamp> for i_fs::NewTimestamp {
         match time {
             e_fs::NewTimestamp::NoChange => i_fs::NewTimestamp::NoChange,
             e_fs::NewTimestamp::Now => i_fs::NewTimestamp::Now,
-            e_fs::NewTimestamp::Timestamp(t) => i_fs::NewTimestamp::Timestamp(
-                crate::bindings::wasi::clocks::wall_clock::Datetime {
+            e_fs::NewTimestamp::Timestamp(t) => {
+                i_fs::NewTimestamp::Timestamp(crate::bindings::wasi::clocks::wall_clock::Datetime {
                     seconds: t.seconds,
                     nanoseconds: t.nanoseconds,
-                },
-            ),
+                })
+            }
         }
     }
 }
 
 impl From<i_fs::MetadataHashValue> for e_fs::MetadataHashValue {
     fn from(hash: i_fs::MetadataHashValue) -> Self {
-        e_fs::MetadataHashValue { lower: hash.lower, upper: hash.upper }
+        e_fs::MetadataHashValue {
+            lower: hash.lower,
+            upper: hash.upper,
+        }
     }
 }
 
@@ -107,13 +163,22 @@ fn host<'a>(descriptor: &'a e_fs::DescriptorBorrow<'_>) -> &'a i_fs::Descriptor 
 
 impl e_fs::GuestDescriptor for Descriptor {
     fn read_via_stream(&self, offset: u64) -> FsResult<e_streams::InputStream> {
-        self.0.read_via_stream(offset).map(InputStream::passthrough).map_err(Into::into)
+        self.0
+            .read_via_stream(offset)
+            .map(InputStream::passthrough)
+            .map_err(Into::into)
     }
     fn write_via_stream(&self, offset: u64) -> FsResult<e_streams::OutputStream> {
-        self.0.write_via_stream(offset).map(OutputStream::passthrough).map_err(Into::into)
+        self.0
+            .write_via_stream(offset)
+            .map(OutputStream::passthrough)
+            .map_err(Into::into)
     }
     fn append_via_stream(&self) -> FsResult<e_streams::OutputStream> {
-        self.0.append_via_stream().map(OutputStream::passthrough).map_err(Into::into)
+        self.0
+            .append_via_stream()
+            .map(OutputStream::passthrough)
+            .map_err(Into::into)
     }
     fn advise(&self, offset: u64, length: u64, advice: e_fs::Advice) -> FsResult<()> {
         pass(self.0.advise(offset, length, advice.into()))
@@ -164,7 +229,10 @@ impl e_fs::GuestDescriptor for Descriptor {
         atime: e_fs::NewTimestamp,
         mtime: e_fs::NewTimestamp,
     ) -> FsResult<()> {
-        pass(self.0.set_times_at(path_flags.into(), &path, atime.into(), mtime.into()))
+        pass(
+            self.0
+                .set_times_at(path_flags.into(), &path, atime.into(), mtime.into()),
+        )
     }
     fn link_at(
         &self,
@@ -173,7 +241,12 @@ impl e_fs::GuestDescriptor for Descriptor {
         new_descriptor: e_fs::DescriptorBorrow<'_>,
         new_path: String,
     ) -> FsResult<()> {
-        pass(self.0.link_at(old_path_flags.into(), &old_path, host(&new_descriptor), &new_path))
+        pass(self.0.link_at(
+            old_path_flags.into(),
+            &old_path,
+            host(&new_descriptor),
+            &new_path,
+        ))
     }
     fn open_at(
         &self,
@@ -193,8 +266,16 @@ impl e_fs::GuestDescriptor for Descriptor {
     fn remove_directory_at(&self, path: String) -> FsResult<()> {
         pass(self.0.remove_directory_at(&path))
     }
-    fn rename_at(&self, old_path: String, new_descriptor: e_fs::DescriptorBorrow<'_>, new_path: String) -> FsResult<()> {
-        pass(self.0.rename_at(&old_path, host(&new_descriptor), &new_path))
+    fn rename_at(
+        &self,
+        old_path: String,
+        new_descriptor: e_fs::DescriptorBorrow<'_>,
+        new_path: String,
+    ) -> FsResult<()> {
+        pass(
+            self.0
+                .rename_at(&old_path, host(&new_descriptor), &new_path),
+        )
     }
     fn symlink_at(&self, old_path: String, new_path: String) -> FsResult<()> {
         pass(self.0.symlink_at(&old_path, &new_path))
@@ -208,7 +289,11 @@ impl e_fs::GuestDescriptor for Descriptor {
     fn metadata_hash(&self) -> FsResult<e_fs::MetadataHashValue> {
         pass(self.0.metadata_hash())
     }
-    fn metadata_hash_at(&self, path_flags: e_fs::PathFlags, path: String) -> FsResult<e_fs::MetadataHashValue> {
+    fn metadata_hash_at(
+        &self,
+        path_flags: e_fs::PathFlags,
+        path: String,
+    ) -> FsResult<e_fs::MetadataHashValue> {
         pass(self.0.metadata_hash_at(path_flags.into(), &path))
     }
 }
@@ -219,7 +304,12 @@ impl e_fs::GuestDirectoryEntryStream for DirectoryEntryStream {
     fn read_directory_entry(&self) -> FsResult<Option<e_fs::DirectoryEntry>> {
         self.0
             .read_directory_entry()
-            .map(|entry| entry.map(|e| e_fs::DirectoryEntry { type_: e.type_.into(), name: e.name }))
+            .map(|entry| {
+                entry.map(|e| e_fs::DirectoryEntry {
+                    type_: e.type_.into(),
+                    name: e.name,
+                })
+            })
             .map_err(Into::into)
     }
 }

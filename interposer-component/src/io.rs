@@ -70,7 +70,9 @@ impl Pollable {
     }
 
     fn host(&self) -> &i_poll::Pollable {
-        self.host.as_ref().expect("only replay makes virtual pollables, and replay never polls the host")
+        self.host
+            .as_ref()
+            .expect("only replay makes virtual pollables, and replay never polls the host")
     }
 }
 
@@ -150,11 +152,17 @@ enum Source {
 impl InputStream {
     pub fn stdin(host: impl FnOnce() -> i_streams::InputStream) -> e_streams::InputStream {
         let host = if replaying() { None } else { Some(host()) };
-        e_streams::InputStream::new(InputStream { id: stream::STDIN, source: Source::Recorded(host) })
+        e_streams::InputStream::new(InputStream {
+            id: stream::STDIN,
+            source: Source::Recorded(host),
+        })
     }
 
     pub fn passthrough(host: i_streams::InputStream) -> e_streams::InputStream {
-        e_streams::InputStream::new(InputStream { id: next_stream_id(), source: Source::Passthrough(host) })
+        e_streams::InputStream::new(InputStream {
+            id: next_stream_id(),
+            source: Source::Passthrough(host),
+        })
     }
 
     /// One read-like operation: recorded as call `C` for a recorded stream.
@@ -169,7 +177,9 @@ impl InputStream {
         match &self.source {
             Source::Passthrough(host) => host_op(host).map_err(from_host),
             Source::Recorded(host) => from_trace(recorded::<C>((self.id, len), || {
-                to_trace(host_op(host.as_ref().expect("replay never reads the host's stdin")))
+                to_trace(host_op(
+                    host.as_ref().expect("replay never reads the host's stdin"),
+                ))
             })),
         }
     }
@@ -177,7 +187,8 @@ impl InputStream {
 
 impl e_streams::GuestInputStream for InputStream {
     fn read(&self, len: u64) -> Result<Vec<u8>, e_streams::StreamError> {
-        self.op::<trace::InputStreamRead, _>(len, |s| s.read(len).map(Bytes)).map(Vec::from)
+        self.op::<trace::InputStreamRead, _>(len, |s| s.read(len).map(Bytes))
+            .map(Vec::from)
     }
 
     fn blocking_read(&self, len: u64) -> Result<Vec<u8>, e_streams::StreamError> {
@@ -211,11 +222,19 @@ pub struct OutputStream {
 
 impl OutputStream {
     pub fn std(id: StreamId, host: i_streams::OutputStream) -> e_streams::OutputStream {
-        e_streams::OutputStream::new(OutputStream { id, host, recorded: true })
+        e_streams::OutputStream::new(OutputStream {
+            id,
+            host,
+            recorded: true,
+        })
     }
 
     pub fn passthrough(host: i_streams::OutputStream) -> e_streams::OutputStream {
-        e_streams::OutputStream::new(OutputStream { id: next_stream_id(), host, recorded: false })
+        e_streams::OutputStream::new(OutputStream {
+            id: next_stream_id(),
+            host,
+            recorded: false,
+        })
     }
 
     /// Runs `host_op`, recording its result as call `C` on a recorded stream. In replay a
@@ -255,7 +274,11 @@ impl OutputStream {
 
 impl e_streams::GuestOutputStream for OutputStream {
     fn check_write(&self) -> Result<u64, e_streams::StreamError> {
-        self.op::<trace::OutputStreamCheckWrite, u64>((self.id,), |s| s.check_write(), |_| REPLAY_WRITE_BUDGET)
+        self.op::<trace::OutputStreamCheckWrite, u64>(
+            (self.id,),
+            |s| s.check_write(),
+            |_| REPLAY_WRITE_BUDGET,
+        )
     }
 
     fn write(&self, contents: Vec<u8>) -> Result<(), e_streams::StreamError> {
@@ -283,9 +306,13 @@ impl e_streams::GuestOutputStream for OutputStream {
     }
 
     fn write_zeroes(&self, len: u64) -> Result<(), e_streams::StreamError> {
-        self.op::<trace::OutputStreamWrite, ()>((self.id, len), |s| s.write_zeroes(len), |host| {
-            let _ = host.blocking_write_zeroes_and_flush(len);
-        })
+        self.op::<trace::OutputStreamWrite, ()>(
+            (self.id, len),
+            |s| s.write_zeroes(len),
+            |host| {
+                let _ = host.blocking_write_zeroes_and_flush(len);
+            },
+        )
     }
 
     fn blocking_write_zeroes_and_flush(&self, len: u64) -> Result<(), e_streams::StreamError> {
@@ -300,7 +327,11 @@ impl e_streams::GuestOutputStream for OutputStream {
 
     /// A read from `src` then a write of what it gave, so that both sides are recorded
     /// as the streams they are.
-    fn splice(&self, src: e_streams::InputStreamBorrow<'_>, len: u64) -> Result<u64, e_streams::StreamError> {
+    fn splice(
+        &self,
+        src: e_streams::InputStreamBorrow<'_>,
+        len: u64,
+    ) -> Result<u64, e_streams::StreamError> {
         use e_streams::GuestInputStream as _;
         let budget = self.check_write()?.min(len);
         let bytes = src.get::<InputStream>().read(budget)?;
@@ -309,9 +340,15 @@ impl e_streams::GuestOutputStream for OutputStream {
         Ok(moved)
     }
 
-    fn blocking_splice(&self, src: e_streams::InputStreamBorrow<'_>, len: u64) -> Result<u64, e_streams::StreamError> {
+    fn blocking_splice(
+        &self,
+        src: e_streams::InputStreamBorrow<'_>,
+        len: u64,
+    ) -> Result<u64, e_streams::StreamError> {
         use e_streams::GuestInputStream as _;
-        let bytes = src.get::<InputStream>().blocking_read(len.min(REPLAY_WRITE_BUDGET))?;
+        let bytes = src
+            .get::<InputStream>()
+            .blocking_read(len.min(REPLAY_WRITE_BUDGET))?;
         let moved = bytes.len() as u64;
         self.blocking_write_and_flush(bytes)?;
         Ok(moved)
@@ -322,4 +359,3 @@ impl e_streams::Guest for Interposer {
     type InputStream = InputStream;
     type OutputStream = OutputStream;
 }
-

@@ -103,7 +103,9 @@ fn next_event() -> Option<Event> {
     let bytes = host::next()?;
     match Event::decode(&bytes) {
         Ok(event) => Some(event),
-        Err(error) => diverge(format!("the host sent an event this interposer cannot read: {error}")),
+        Err(error) => diverge(format!(
+            "the host sent an event this interposer cannot read: {error}"
+        )),
     }
 }
 

@@ -3,7 +3,9 @@
 use crate::bindings::exports::wasi::random::{
     insecure as e_insecure, insecure_seed as e_seed, random as e_random,
 };
-use crate::bindings::wasi::random::{insecure as i_insecure, insecure_seed as i_seed, random as i_random};
+use crate::bindings::wasi::random::{
+    insecure as i_insecure, insecure_seed as i_seed, random as i_random,
+};
 use crate::log::recorded;
 use crate::Interposer;
 use wasm_rr_trace::{self as trace, Bytes};

@@ -98,11 +98,16 @@ pub fn reference() -> String {
     use clap::CommandFactory;
     let mut command = Cli::command();
     let mut out = String::from("# CLI reference\n\n");
-    out.push_str("<!-- Generated from runner/src/cli.rs by `cargo xtask docs`; do not edit. -->\n\n");
+    out.push_str(
+        "<!-- Generated from runner/src/cli.rs by `cargo xtask docs`; do not edit. -->\n\n",
+    );
     out.push_str("```text\n");
     out.push_str(&command.render_long_help().to_string());
     out.push_str("```\n");
-    for sub in command.get_subcommands_mut().filter(|sub| sub.get_name() != "help") {
+    for sub in command
+        .get_subcommands_mut()
+        .filter(|sub| sub.get_name() != "help")
+    {
         let name = sub.get_name().to_string();
         out.push_str(&format!("\n## `wasm-rr {name}`\n\n```text\n"));
         let mut sub = sub.clone().bin_name(format!("wasm-rr {name}"));

@@ -26,7 +26,10 @@ pub struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -93,7 +96,14 @@ pub fn run(composed: &[u8], wasi: WasiCtx, log: RrLog) -> Result<(Result<Outcome
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     rr::log::log::add_to_linker::<State, HasSelf<RrLog>>(&mut linker, |state| &mut state.log)?;
 
-    let mut store = Store::new(&engine, State { wasi, table: ResourceTable::new(), log });
+    let mut store = Store::new(
+        &engine,
+        State {
+            wasi,
+            table: ResourceTable::new(),
+            log,
+        },
+    );
     let command = Command::instantiate(&mut store, &component, &linker)
         .map_err(anyhow::Error::from)
         .context("instantiating the composed component")?;
@@ -128,5 +138,7 @@ fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
         return Ok(Outcome::Trap(trap.to_string()));
     }
     let root = error.root_cause().to_string();
-    Ok(Outcome::Trap(root.lines().next().unwrap_or("unknown error").to_string()))
+    Ok(Outcome::Trap(
+        root.lines().next().unwrap_or("unknown error").to_string(),
+    ))
 }

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::ExitCode;
-use wasm_rr_trace::{json::TraceWriter, json::TraceReader, Header, Outcome, FORMAT_VERSION};
+use wasm_rr_trace::{json::TraceReader, json::TraceWriter, Header, Outcome, FORMAT_VERSION};
 
 /// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
 pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
@@ -48,13 +48,19 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     let writer = TraceWriter::create(&args.trace, &header)?;
     let argv0 = match &args.argv0 {
         Some(argv0) => argv0.clone(),
-        None => args.app.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        None => args
+            .app
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     let mut argv = vec![argv0];
     argv.extend(args.args.iter().cloned());
     let wasi = host::record_wasi(&argv, &args.guest)?;
     let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::record(writer))?;
-    let rr_log::RrLog::Record(recorder) = log else { bail!("internal: the log changed mode") };
+    let rr_log::RrLog::Record(recorder) = log else {
+        bail!("internal: the log changed mode")
+    };
     let outcome = outcome?;
     recorder.finish(outcome.clone())?;
     Ok(report(&outcome))
@@ -76,7 +82,9 @@ fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     let composed = compose(&app)?;
     let wasi = host::replay_wasi(&args.dirs)?;
     let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::replay(reader))?;
-    let rr_log::RrLog::Replay(mut replayer) = log else { bail!("internal: the log changed mode") };
+    let rr_log::RrLog::Replay(mut replayer) = log else {
+        bail!("internal: the log changed mode")
+    };
     let outcome = outcome?;
     if let Outcome::Exit(_) = outcome {
         replayer.check_fully_used()?;
@@ -111,5 +119,8 @@ pub fn compose(app: &[u8]) -> Result<Vec<u8>> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }

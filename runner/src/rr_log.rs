@@ -5,10 +5,10 @@
 //! bounded whatever the trace's length.
 
 use crate::host::rr::log::log::{Host, Mode};
-use wasmtime::Result;
 use std::fmt;
 use wasm_rr_trace::json::{TraceReader, TraceWriter};
 use wasm_rr_trace::{Event, Outcome};
+use wasmtime::Result;
 
 /// The trace side of a run.
 pub enum RrLog {
@@ -23,7 +23,10 @@ impl RrLog {
     }
 
     pub fn replay(reader: TraceReader) -> Self {
-        RrLog::Replay(Replayer { reader, exhausted: false })
+        RrLog::Replay(Replayer {
+            reader,
+            exhausted: false,
+        })
     }
 }
 
@@ -48,9 +51,16 @@ impl Replayer {
     /// After a run that ended normally, any event left unused is a divergence.
     pub fn check_fully_used(&mut self) -> anyhow::Result<()> {
         let used = self.reader.events_read();
-        let Some(event) = self.reader.next_event()? else { return Ok(()) };
+        let Some(event) = self.reader.next_event()? else {
+            return Ok(());
+        };
         Err(ReplayError {
-            at: format!("event {} ({}:{})", used + 1, self.reader.path().display(), self.reader.line_number()),
+            at: format!(
+                "event {} ({}:{})",
+                used + 1,
+                self.reader.path().display(),
+                self.reader.line_number()
+            ),
             message: format!(
                 "the guest ended, but the trace holds more events, starting with {}",
                 event.describe()
@@ -71,7 +81,11 @@ pub struct ReplayError {
 
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "replay diverged from the trace at {}: {}", self.at, self.message)
+        write!(
+            f,
+            "replay diverged from the trace at {}: {}",
+            self.at, self.message
+        )
     }
 }
 
@@ -100,17 +114,28 @@ impl Host for RrLog {
 
     fn append(&mut self, event: Vec<u8>) -> Result<()> {
         let RrLog::Record(recorder) = self else {
-            return Err(RecordError("the interposer appended an event outside record mode".into()).into());
+            return Err(
+                RecordError("the interposer appended an event outside record mode".into()).into(),
+            );
         };
-        let event = Event::decode(&event)
-            .map_err(|e| RecordError(format!("the interposer sent an event this host cannot read: {e}")))?;
-        recorder.writer.event(&event).map_err(|e| RecordError(e.to_string()))?;
+        let event = Event::decode(&event).map_err(|e| {
+            RecordError(format!(
+                "the interposer sent an event this host cannot read: {e}"
+            ))
+        })?;
+        recorder
+            .writer
+            .event(&event)
+            .map_err(|e| RecordError(e.to_string()))?;
         Ok(())
     }
 
     fn next(&mut self) -> Result<Option<Vec<u8>>> {
         let RrLog::Replay(replayer) = self else {
-            return Err(RecordError("the interposer asked for an event outside replay mode".into()).into());
+            return Err(RecordError(
+                "the interposer asked for an event outside replay mode".into(),
+            )
+            .into());
         };
         match replayer.reader.next_event()? {
             Some(event) => {

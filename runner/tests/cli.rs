@@ -28,13 +28,24 @@ fn stderr(out: &Output) -> String {
 }
 
 fn record(app: &Path, trace: &Path, args: &[&str]) -> Output {
-    let out = run(wasm_rr().arg("record").arg(app).arg("-t").arg(trace).arg("--").args(args));
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(app)
+        .arg("-t")
+        .arg(trace)
+        .arg("--")
+        .args(args));
     assert!(out.status.success(), "record failed: {}", stderr(&out));
     out
 }
 
 fn replay(app: &Path, trace: &Path) -> Output {
-    run(wasm_rr().arg("replay").arg(app).arg(trace).env_clear().env("WASM_RR_TEST", "other"))
+    run(wasm_rr()
+        .arg("replay")
+        .arg(app)
+        .arg(trace)
+        .env_clear()
+        .env("WASM_RR_TEST", "other"))
 }
 
 /// The trace's lines as JSON values.
@@ -53,7 +64,10 @@ fn write_trace_lines(trace: &Path, lines: &[Value]) {
 
 /// The index of the first line recording `call`.
 fn find_event(lines: &[Value], call: &str) -> usize {
-    lines.iter().position(|line| line.get(call).is_some()).unwrap_or_else(|| panic!("no {call} event"))
+    lines
+        .iter()
+        .position(|line| line.get(call).is_some())
+        .unwrap_or_else(|| panic!("no {call} event"))
 }
 
 #[test]
@@ -70,7 +84,11 @@ fn replay_two_seconds_later_in_another_environment_prints_the_same() {
         .env("WASM_RR_TEST", "different")
         .current_dir(dir.path()));
     assert!(replayed.status.success(), "{}", stderr(&replayed));
-    assert!(stdout(&recorded).starts_with("unix time: "), "{}", stdout(&recorded));
+    assert!(
+        stdout(&recorded).starts_with("unix time: "),
+        "{}",
+        stdout(&recorded)
+    );
     assert_eq!(stdout(&replayed), stdout(&recorded));
     assert_eq!(stderr(&replayed), "");
 }
@@ -94,15 +112,28 @@ fn arguments_and_environment_come_from_the_trace() {
     let recorded = run(wasm_rr()
         .arg("record")
         .arg(&app)
-        .args(["-t", trace.to_str().unwrap(), "--env", "GREETING=hello there", "--env", "WASM_RR_INHERITED"])
+        .args([
+            "-t",
+            trace.to_str().unwrap(),
+            "--env",
+            "GREETING=hello there",
+            "--env",
+            "WASM_RR_INHERITED",
+        ])
         .args(["--", "hello", "world"])
         .env("WASM_RR_INHERITED", "from the host"));
     assert!(recorded.status.success(), "{}", stderr(&recorded));
     let text = stdout(&recorded);
     assert!(text.contains("arg[1] = hello\narg[2] = world\n"), "{text}");
     assert!(text.contains("env GREETING = hello there\n"), "{text}");
-    assert!(text.contains("env WASM_RR_INHERITED = from the host\n"), "{text}");
-    assert!(!text.contains("env PATH"), "the host environment leaked: {text}");
+    assert!(
+        text.contains("env WASM_RR_INHERITED = from the host\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("env PATH"),
+        "the host environment leaked: {text}"
+    );
     let replayed = replay(&app, &trace);
     assert!(replayed.status.success(), "{}", stderr(&replayed));
     assert_eq!(stdout(&replayed), text);
@@ -122,7 +153,9 @@ fn stdin_is_recorded_and_replayed() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let input: Vec<u8> = (0..200_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+    let input: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), &input).unwrap();
     drop(child.stdin.take());
     let recorded = child.wait_with_output().unwrap();
@@ -144,11 +177,16 @@ fn an_edited_value_is_replayed() {
         .iter()
         .position(|line| line["random.get-random-bytes"]["len"] == 8)
         .expect("an 8-byte random read");
-    lines[index]["random.get-random-bytes"]["result"] = serde_json::json!({"base64": "KgAAAAAAAAA="});
+    lines[index]["random.get-random-bytes"]["result"] =
+        serde_json::json!({"base64": "KgAAAAAAAAA="});
     write_trace_lines(&trace, &lines);
     let replayed = replay(&app, &trace);
     assert!(replayed.status.success(), "{}", stderr(&replayed));
-    assert!(stdout(&replayed).contains("random u64: 42\n"), "{}", stdout(&replayed));
+    assert!(
+        stdout(&replayed).contains("random u64: 42\n"),
+        "{}",
+        stdout(&replayed)
+    );
 }
 
 #[test]
@@ -160,12 +198,23 @@ fn a_trace_of_another_app_is_refused_unless_forced() {
     assert_eq!(refused.status.code(), Some(125));
     let message = stderr(&refused);
     assert_eq!(message.lines().count(), 1, "{message}");
-    assert!(message.contains("was recorded from another app"), "{message}");
+    assert!(
+        message.contains("was recorded from another app"),
+        "{message}"
+    );
     assert!(message.contains("--force"), "{message}");
 
-    let forced = run(wasm_rr().arg("replay").arg(example("print_random")).arg(&trace).arg("--force"));
+    let forced = run(wasm_rr()
+        .arg("replay")
+        .arg(example("print_random"))
+        .arg(&trace)
+        .arg("--force"));
     assert_eq!(forced.status.code(), Some(125), "{}", stderr(&forced));
-    assert!(stderr(&forced).contains("replay diverged"), "{}", stderr(&forced));
+    assert!(
+        stderr(&forced).contains("replay diverged"),
+        "{}",
+        stderr(&forced)
+    );
 }
 
 #[test]
@@ -173,13 +222,29 @@ fn a_panicking_guest_leaves_a_complete_trace_that_replays_the_panic() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("panic.json");
     let app = example("print_args");
-    let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace).args(["--", "panic"]));
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["--", "panic"]));
     assert_eq!(recorded.status.code(), Some(134), "{}", stderr(&recorded));
-    assert!(stderr(&recorded).contains("asked to panic"), "{}", stderr(&recorded));
-    assert!(stderr(&recorded).contains("wasm-rr: the guest trapped: "), "{}", stderr(&recorded));
+    assert!(
+        stderr(&recorded).contains("asked to panic"),
+        "{}",
+        stderr(&recorded)
+    );
+    assert!(
+        stderr(&recorded).contains("wasm-rr: the guest trapped: "),
+        "{}",
+        stderr(&recorded)
+    );
     let lines = trace_lines(&trace);
     let end = lines.last().expect("a last line");
-    assert!(end["end"]["trap"].is_string(), "the trace has no end: {end}");
+    assert!(
+        end["end"]["trap"].is_string(),
+        "the trace has no end: {end}"
+    );
 
     let replayed = replay(&app, &trace);
     assert_eq!(replayed.status.code(), Some(134));
@@ -218,7 +283,9 @@ fn the_guest_exit_code_is_wasm_rr_s_and_old_wasi_versions_compose() {
     let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace));
     let lines = trace_lines(&trace);
     let clock = find_event(&lines, "monotonic-clock.now");
-    let now = lines[clock]["monotonic-clock.now"]["result"].as_u64().unwrap();
+    let now = lines[clock]["monotonic-clock.now"]["result"]
+        .as_u64()
+        .unwrap();
     let code = i32::try_from(now % 200 + 1).unwrap();
     assert_eq!(recorded.status.code(), Some(code), "{}", stderr(&recorded));
     assert_eq!(lines.last().unwrap()["end"]["exit"], code);
@@ -237,7 +304,12 @@ fn the_guest_exit_code_is_wasm_rr_s_and_old_wasi_versions_compose() {
     imports.sort();
     assert_eq!(
         imports,
-        ["rr:log/log@0.1.0", "wasi:cli/exit@0.2.12", "wasi:clocks/monotonic-clock@0.2.12", "wasi:io/poll@0.2.12"]
+        [
+            "rr:log/log@0.1.0",
+            "wasi:cli/exit@0.2.12",
+            "wasi:clocks/monotonic-clock@0.2.12",
+            "wasi:io/poll@0.2.12"
+        ]
     );
 }
 
@@ -299,7 +371,9 @@ fn a_trace_that_runs_out_or_has_events_left_is_an_error() {
     let out = replay(&app, &trace);
     assert_eq!(out.status.code(), Some(125));
     assert!(
-        stderr(&out).contains("the guest called wasi:clocks/wall-clock.now() but the trace has no more events"),
+        stderr(&out).contains(
+            "the guest called wasi:clocks/wall-clock.now() but the trace has no more events"
+        ),
         "{}",
         stderr(&out)
     );
@@ -310,7 +384,8 @@ fn a_trace_that_runs_out_or_has_events_left_is_an_error() {
     write_trace_lines(&trace, &extra);
     let out = replay(&app, &trace);
     assert_eq!(out.status.code(), Some(125));
-    assert!(stderr(&out).contains("the trace holds more events, starting with wasi:clocks/wall-clock.now()"));
+    assert!(stderr(&out)
+        .contains("the trace holds more events, starting with wasi:clocks/wall-clock.now()"));
 }
 
 #[test]
@@ -318,20 +393,35 @@ fn bad_input_gets_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
     let not_wasm = dir.path().join("notes.txt");
     std::fs::write(&not_wasm, "hello").unwrap();
-    for args in [vec!["record", not_wasm.to_str().unwrap()], vec!["replay", "missing.wasm"]] {
+    for args in [
+        vec!["record", not_wasm.to_str().unwrap()],
+        vec!["replay", "missing.wasm"],
+    ] {
         let out = run(wasm_rr().args(&args).current_dir(dir.path()));
         assert_eq!(out.status.code(), Some(125), "{args:?}");
         assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
-        assert!(stderr(&out).starts_with("wasm-rr: error: "), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("wasm-rr: error: "),
+            "{}",
+            stderr(&out)
+        );
     }
 
     let trace = dir.path().join("bad.json");
     record(&example("print_time"), &trace, &[]);
     let text = std::fs::read_to_string(&trace).unwrap();
-    std::fs::write(&trace, text.replacen("wall-clock.now", "wall-clock.later", 1)).unwrap();
+    std::fs::write(
+        &trace,
+        text.replacen("wall-clock.now", "wall-clock.later", 1),
+    )
+    .unwrap();
     let out = replay(&example("print_time"), &trace);
     assert_eq!(out.status.code(), Some(125));
-    assert!(stderr(&out).contains("invalid event: unknown variant `wall-clock.later`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid event: unknown variant `wall-clock.later`"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
 
@@ -339,11 +429,18 @@ fn bad_input_gets_a_one_line_error() {
 fn compose_writes_a_component_that_imports_rr_log() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("print_time.rr.wasm");
-    let out = run(wasm_rr().arg("compose").arg(example("print_time")).arg("-o").arg(&out_path));
+    let out = run(wasm_rr()
+        .arg("compose")
+        .arg(example("print_time"))
+        .arg("-o")
+        .arg(&out_path));
     assert!(out.status.success(), "{}", stderr(&out));
     let composed = std::fs::read(&out_path).unwrap();
     let imports = wasm_rr_composer::imports(&composed).unwrap();
-    assert!(imports.iter().any(|name| name.starts_with("rr:log/log@")), "{imports:?}");
+    assert!(
+        imports.iter().any(|name| name.starts_with("rr:log/log@")),
+        "{imports:?}"
+    );
     // The composed component runs as an app too: wasm-rr sees it has an interposer.
     let trace = dir.path().join("t.json");
     let recorded = record(&out_path, &trace, &[]);
@@ -358,5 +455,8 @@ fn cli_reference() {
         std::fs::write(&path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == generated, "docs/src/cli-reference.md is stale: run `cargo xtask docs`");
+    assert!(
+        committed == generated,
+        "docs/src/cli-reference.md is stale: run `cargo xtask docs`"
+    );
 }

@@ -62,7 +62,11 @@ fn metadata(dir: &Path) -> Metadata {
 /// (but PATH), a foreign variable and an empty working directory.
 fn wasm_rr(args: &[&str], stdin: &[u8], scrub: bool) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-rr"));
-    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let empty_dir = tempfile::tempdir().expect("temp dir");
     if scrub {
         command
@@ -102,20 +106,34 @@ fn golden() {
     let fixtures = fixtures();
     assert!(!fixtures.is_empty(), "no golden fixtures found");
     for dir in &fixtures {
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
         let meta = metadata(dir);
         let out = replay(dir, &meta);
         let expected_stdout = std::fs::read(dir.join("stdout.txt")).unwrap_or_default();
         let expected_stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
         let mut problems = Vec::new();
         if out.status.code() != Some(meta.exit_code) {
-            problems.push(format!("exit status {:?}, expected {}", out.status.code(), meta.exit_code));
+            problems.push(format!(
+                "exit status {:?}, expected {}",
+                out.status.code(),
+                meta.exit_code
+            ));
         }
         if out.stdout != expected_stdout {
-            problems.push(format!("stdout differs:\n{}", String::from_utf8_lossy(&out.stdout)));
+            problems.push(format!(
+                "stdout differs:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
         }
         if out.stderr != expected_stderr {
-            problems.push(format!("stderr differs:\n{}", String::from_utf8_lossy(&out.stderr)));
+            problems.push(format!(
+                "stderr differs:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         if problems.is_empty() {
             println!("golden {name}: ok");
@@ -131,7 +149,11 @@ fn record_fixture(dir: &Path) {
     let trace = dir.join("trace.json");
     if std::env::var_os("WASM_RR_GOLDEN_KEEP_TRACE").is_none() {
         let component = repo_root().join(&meta.component);
-        let mut args = vec!["record".to_string(), path_str(&component).into(), "-t".into()];
+        let mut args = vec![
+            "record".to_string(),
+            path_str(&component).into(),
+            "-t".into(),
+        ];
         args.push(path_str(&trace).into());
         for env in &meta.env {
             args.extend(["--env".to_string(), env.clone()]);
@@ -140,10 +162,20 @@ fn record_fixture(dir: &Path) {
         args.extend(meta.args.iter().cloned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = wasm_rr(&args, meta.stdin.as_bytes(), false);
-        assert_eq!(out.status.code(), Some(meta.exit_code), "record: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(meta.exit_code),
+            "record: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let out = replay(dir, &meta);
-    assert_eq!(out.status.code(), Some(meta.exit_code), "replay: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(meta.exit_code),
+        "replay: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::write(dir.join("stdout.txt"), &out.stdout).expect("writing stdout.txt");
     std::fs::write(dir.join("stderr.txt"), &out.stderr).expect("writing stderr.txt");
     println!("recorded {}", dir.display());

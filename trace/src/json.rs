@@ -47,8 +47,11 @@ impl TraceWriter {
     /// Creates (or truncates) `path` and writes `header` to it.
     pub fn create(path: &Path, header: &Header) -> Result<Self, TraceError> {
         let file = File::create(path).map_err(|e| error(path, None, e))?;
-        let mut writer =
-            TraceWriter { out: BufWriter::with_capacity(1 << 16, file), path: path.into(), line: String::new() };
+        let mut writer = TraceWriter {
+            out: BufWriter::with_capacity(1 << 16, file),
+            path: path.into(),
+            line: String::new(),
+        };
         writer.write_line(header)?;
         Ok(writer)
     }
@@ -70,7 +73,9 @@ impl TraceWriter {
             self.line = json;
         }
         self.line.push('\n');
-        self.out.write_all(self.line.as_bytes()).map_err(|e| error(&self.path, None, e))
+        self.out
+            .write_all(self.line.as_bytes())
+            .map_err(|e| error(&self.path, None, e))
     }
 }
 
@@ -152,12 +157,18 @@ impl TraceReader {
 
     /// An error about the current line.
     pub fn error(&self, message: impl Into<String>) -> TraceError {
-        TraceError { path: self.path.clone(), line: Some(self.line_number), message: message.into() }
+        TraceError {
+            path: self.path.clone(),
+            line: Some(self.line_number),
+            message: message.into(),
+        }
     }
 
     fn next_line(&mut self) -> Result<Option<String>, TraceError> {
         loop {
-            let Some(line) = self.lines.next() else { return Ok(None) };
+            let Some(line) = self.lines.next() else {
+                return Ok(None);
+            };
             self.line_number += 1;
             let line = line.map_err(|e| self.error(e.to_string()))?;
             if !line.trim().is_empty() {
@@ -168,7 +179,11 @@ impl TraceReader {
 }
 
 fn error(path: &Path, line: Option<u64>, e: io::Error) -> TraceError {
-    TraceError { path: path.into(), line, message: e.to_string() }
+    TraceError {
+        path: path.into(),
+        line,
+        message: e.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +192,11 @@ mod tests {
     use crate::{stream, Bytes, Datetime, InputStreamRead, StreamResult, WallClockNow};
 
     fn header() -> Header {
-        Header { wasm_rr_trace: FORMAT_VERSION, wasm_rr_version: "0".into(), app_sha256: "ab".into() }
+        Header {
+            wasm_rr_trace: FORMAT_VERSION,
+            wasm_rr_version: "0".into(),
+            app_sha256: "ab".into(),
+        }
     }
 
     #[test]
@@ -186,14 +205,25 @@ mod tests {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("t.json");
         let events: Vec<Event> = vec![
-            WallClockNow { result: Datetime { seconds: 5, nanoseconds: 6 } }.into(),
+            WallClockNow {
+                result: Datetime {
+                    seconds: 5,
+                    nanoseconds: 6,
+                },
+            }
+            .into(),
             InputStreamRead {
                 stream: stream::STDIN,
                 len: 9,
                 result: StreamResult::Ok(Bytes(vec![0xff, 0, 1])),
             }
             .into(),
-            InputStreamRead { stream: stream::STDIN, len: 9, result: StreamResult::Closed }.into(),
+            InputStreamRead {
+                stream: stream::STDIN,
+                len: 9,
+                result: StreamResult::Closed,
+            }
+            .into(),
         ];
         let mut writer = TraceWriter::create(&path, &header())?;
         for event in &events {
@@ -224,10 +254,20 @@ mod tests {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("t.json");
         let header = serde_json::to_string(&header())?;
-        std::fs::write(&path, format!("{header}\n{{\"wall-clock.now\":{{\"result\":1}}}}\n"))?;
+        std::fs::write(
+            &path,
+            format!("{header}\n{{\"wall-clock.now\":{{\"result\":1}}}}\n"),
+        )?;
         let (mut reader, _) = TraceReader::open(&path)?;
-        let err = reader.next_event().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with(&format!("{}:2: invalid event:", path.display())), "{err}");
+        let err = reader
+            .next_event()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with(&format!("{}:2: invalid event:", path.display())),
+            "{err}"
+        );
         std::fs::remove_dir_all(dir)?;
         Ok(())
     }

@@ -110,7 +110,10 @@ fn short_debug(value: &dyn fmt::Debug) -> String {
     const MAX: usize = 80;
     let mut text = format!("{value:?}");
     if text.len() > MAX {
-        let cut = (0..=MAX).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=MAX)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text.truncate(cut);
         text.push('…');
     }
@@ -296,7 +299,10 @@ mod tests {
     #[test]
     fn clock_event_is_small_on_the_wire() {
         let event: Event = WallClockNow {
-            result: Datetime { seconds: 1_763_700_000, nanoseconds: 123_456_789 },
+            result: Datetime {
+                seconds: 1_763_700_000,
+                nanoseconds: 123_456_789,
+            },
         }
         .into();
         let mut buf = Vec::new();
@@ -310,9 +316,24 @@ mod tests {
             GetRandomBytes::describe(&(16,)),
             "wasi:random/random.get-random-bytes(len: 16)"
         );
-        let event: Event = GetRandomBytes { len: 8, result: Bytes::from(vec![1; 8]) }.into();
-        assert_eq!(event.describe(), "wasi:random/random.get-random-bytes(len: 8)");
-        assert!(GetRandomBytes { len: 8, result: Bytes::default() }.args_match(&(8,)));
-        assert!(!GetRandomBytes { len: 8, result: Bytes::default() }.args_match(&(9,)));
+        let event: Event = GetRandomBytes {
+            len: 8,
+            result: Bytes::from(vec![1; 8]),
+        }
+        .into();
+        assert_eq!(
+            event.describe(),
+            "wasi:random/random.get-random-bytes(len: 8)"
+        );
+        assert!(GetRandomBytes {
+            len: 8,
+            result: Bytes::default()
+        }
+        .args_match(&(8,)));
+        assert!(!GetRandomBytes {
+            len: 8,
+            result: Bytes::default()
+        }
+        .args_match(&(9,)));
     }
 }

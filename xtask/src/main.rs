@@ -41,7 +41,10 @@ fn run() -> Result<()> {
 
 /// The repository: xtask's manifest directory's parent.
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The cargo that runs this xtask.
@@ -60,7 +63,16 @@ fn test(root: &Path, target: &str, env: &[(&str, &str)]) -> Result<()> {
     let mut command = Command::new(cargo_bin());
     command
         .current_dir(root)
-        .args(["test", "--release", "--package", "wasm-rr", "--test", target, "--", "--nocapture"])
+        .args([
+            "test",
+            "--release",
+            "--package",
+            "wasm-rr",
+            "--test",
+            target,
+            "--",
+            "--nocapture",
+        ])
         .envs(env.iter().copied());
     run_command(&mut command, &format!("cargo test --test {target}"))
 }
@@ -74,6 +86,8 @@ fn check(status: std::process::ExitStatus, what: &str) -> Result<()> {
 
 /// Runs `command`, failing with `what` if it fails.
 fn run_command(command: &mut Command, what: &str) -> Result<()> {
-    let status = command.status().with_context(|| format!("starting {what}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("starting {what}"))?;
     check(status, what)
 }

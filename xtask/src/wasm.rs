@@ -15,7 +15,13 @@ const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 const RUST_SRC: &str = "/usr/lib/rustlib/src/rust/library";
 const LLVM_BIN: &str = "/usr/lib/llvm-19/bin";
 const WASI_LIBC: &str = "/usr/lib/wasm32-wasi";
-const APT_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-19", "wasi-libc"];
+const APT_PACKAGES: &[&str] = &[
+    "rustc-web",
+    "cargo-web",
+    "rust-web-src",
+    "lld-19",
+    "wasi-libc",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -31,8 +37,11 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
 
     let interposer = root.join("interposer-component");
     guest_cargo(root, &interposer, "wasm32-unknown-unknown", &[])?;
-    let core = std::fs::read(target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"))?;
-    let component = wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
+    let core = std::fs::read(
+        target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"),
+    )?;
+    let component =
+        wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
     outputs.push((interposer.join("wasm_rr_interposer.wasm"), component));
 
     let examples = root.join("examples");
@@ -43,14 +52,20 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     ];
     guest_cargo(root, &examples, "wasm32-wasip1", &wasip1_flags)?;
     for name in example_names(&examples)? {
-        let core = std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
-        let component = wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
+        let core =
+            std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
+        let component =
+            wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
         outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
     }
 
     let mut stale = Vec::new();
     for (path, bytes) in outputs {
-        let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         match mode {
             Mode::Write => {
                 std::fs::write(&path, &bytes).with_context(|| format!("writing {shown}"))?;
@@ -109,29 +124,58 @@ fn guest_cargo(root: &Path, dir: &Path, target: &str, extra_rustflags: &[String]
     let mut command = Command::new(DEBIAN_CARGO);
     command
         .current_dir(dir)
-        .args(["build", "--release", "--locked", "-Zbuild-std=std,panic_abort", "--target", target])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-Zbuild-std=std,panic_abort",
+            "--target",
+            target,
+        ])
         .env("RUSTC", DEBIAN_RUSTC)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", target_dir(root))
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
         .env("PATH", path);
     // What the host cargo that runs xtask exported must not leak into the guest build.
-    for var in ["RUSTUP_TOOLCHAIN", "CARGO", "RUSTC_WRAPPER", "RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "CARGO",
+        "RUSTC_WRAPPER",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+    ] {
         command.env_remove(var);
     }
-    run_command(&mut command, &format!("building {} for {target}", dir.display()))
+    run_command(
+        &mut command,
+        &format!("building {} for {target}", dir.display()),
+    )
 }
 
 /// Installs Debian's Rust, its std source, wasm-ld and wasi-libc when any is missing.
 fn ensure_toolchain() -> Result<()> {
-    let needed = [DEBIAN_RUSTC, DEBIAN_CARGO, RUST_SRC, &format!("{LLVM_BIN}/wasm-ld"), WASI_LIBC];
+    let needed = [
+        DEBIAN_RUSTC,
+        DEBIAN_CARGO,
+        RUST_SRC,
+        &format!("{LLVM_BIN}/wasm-ld"),
+        WASI_LIBC,
+    ];
     if needed.iter().all(|path| Path::new(path).exists()) {
         return Ok(());
     }
-    println!("installing the wasm toolchain: apt-get install {}", APT_PACKAGES.join(" "));
+    println!(
+        "installing the wasm toolchain: apt-get install {}",
+        APT_PACKAGES.join(" ")
+    );
     let sudo = !is_root();
     let apt = |args: &[&str]| {
-        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut command = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             command.arg("apt-get");
         }

@@ -3,7 +3,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("the clock is after 1970");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970");
     let secs = now.as_secs();
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let (hour, minute, second) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);

@@ -8,7 +8,9 @@ fn main() {
     let millis: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let start = Instant::now();
     for i in 0..count {
-        let wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("the clock is after 1970");
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970");
         println!(
             "tick {i}: wall {}.{:09}, elapsed {} us",
             wall.as_secs(),

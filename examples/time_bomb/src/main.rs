@@ -3,7 +3,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).expect("the clock is after 1970").as_secs();
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs();
     let (hour, minute) = (secs / 3600 % 24, secs / 60 % 60);
     if (hour, minute) == (13, 37) {
         panic!("time bomb: it is {hour:02}:{minute:02} UTC");
