@@ -252,11 +252,11 @@ fn a_panicking_guest_leaves_a_complete_trace_that_replays_the_panic() {
     assert_eq!(stderr(&replayed), stderr(&recorded));
 }
 
-/// A component, written by hand, that imports WASI 0.2.0's monotonic clock and 0.2.12's
-/// `exit-with-code`, and exits with 1 + (the clock's reading mod 200).
+/// A component, written by hand, that imports the monotonic clock of WASI 0.2.VERSION and
+/// 0.2.12's `exit-with-code`, and exits with 1 + (the clock's reading mod 200).
 const CLOCK_EXIT_COMPONENT: &str = r#"
 (component
-  (import "wasi:clocks/monotonic-clock@0.2.0" (instance $clock (export "now" (func (result u64)))))
+  (import "wasi:clocks/monotonic-clock@0.2.VERSION" (instance $clock (export "now" (func (result u64)))))
   (import "wasi:cli/exit@0.2.12" (instance $exit (export "exit-with-code" (func (param "status-code" u8)))))
   (core func $now (canon lower (func $clock "now")))
   (core func $exit (canon lower (func $exit "exit-with-code")))
@@ -271,14 +271,21 @@ const CLOCK_EXIT_COMPONENT: &str = r#"
     (with "exit" (instance (export "exit-with-code" (func $exit))))))
   (func $run (result (result)) (canon lift (core func $main "run")))
   (instance $run (export "run" (func $run)))
-  (export "wasi:cli/run@0.2.0" (instance $run)))
+  (export "wasi:cli/run@0.2.VERSION" (instance $run)))
 "#;
 
 #[test]
-fn the_guest_exit_code_is_wasm_rr_s_and_old_wasi_versions_compose() {
+fn the_guest_exit_code_is_wasm_rr_s_and_every_wasi_0_2_version_composes() {
+    for version in ["0", "3", "6", "12"] {
+        guest_exit_code_is_wasm_rr_s(version);
+    }
+}
+
+fn guest_exit_code_is_wasm_rr_s(version: &str) {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("clock_exit.wasm");
-    std::fs::write(&app, wat::parse_str(CLOCK_EXIT_COMPONENT).unwrap()).unwrap();
+    let source = CLOCK_EXIT_COMPONENT.replace("VERSION", version);
+    std::fs::write(&app, wat::parse_str(source).unwrap()).unwrap();
     let trace = dir.path().join("exit.json");
     let recorded = run(wasm_rr().arg("record").arg(&app).arg("-t").arg(&trace));
     let lines = trace_lines(&trace);
@@ -331,6 +338,65 @@ fn a_wasip1_core_module_is_adapted() {
     // as under `wasmtime run`.
     assert_eq!(recorded.status.code(), Some(1), "{}", stderr(&recorded));
     assert_eq!(replay(&app, &trace).status.code(), Some(1));
+
+    // A core module that is not a WASI command gets a one-line error.
+    let library = dir.path().join("library.wasm");
+    std::fs::write(
+        &library,
+        wat::parse_str(r#"(module (import "env" "f" (func)))"#).unwrap(),
+    )
+    .unwrap();
+    let out = run(wasm_rr().arg("record").arg(&library).arg("-t").arg(&trace));
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a wasm32-wasip1 command"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn dir_preopens_work_in_record_and_replay() {
+    let work = tempfile::tempdir().unwrap();
+    let make_dir = |name: &str| {
+        let dir = work.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("config.txt"), "color = blue\nsize = 3\n").unwrap();
+        std::fs::write(dir.join("notes.md"), "hello").unwrap();
+        dir
+    };
+    let (recorded_dir, replayed_dir) = (make_dir("recorded"), make_dir("replayed"));
+    let trace = work.path().join("fs.json");
+    let app = example("fs_tool");
+    let preopen = format!("{}::/data", recorded_dir.display());
+    let recorded = run(wasm_rr().arg("record").arg(&app).args([
+        "-t",
+        trace.to_str().unwrap(),
+        "--dir",
+        &preopen,
+        "--",
+        "/data",
+    ]));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert_eq!(
+        stdout(&recorded),
+        "config.txt: 22 bytes, 2 settings\n2 entries: config.txt, notes.md\nlog.txt is now 28 bytes\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(recorded_dir.join("log.txt")).unwrap(),
+        "fs_tool ran with 2 settings\n"
+    );
+
+    // Files are not recorded yet: replay passes them through to its own --dir.
+    let preopen = format!("{}::/data", replayed_dir.display());
+    let replayed = run(wasm_rr()
+        .arg("replay")
+        .arg(&app)
+        .arg(&trace)
+        .args(["--dir", &preopen]));
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
 }
 
 #[test]

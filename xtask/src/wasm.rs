@@ -36,7 +36,7 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let mut outputs = Vec::new();
 
     let interposer = root.join("interposer-component");
-    guest_cargo(root, &interposer, "wasm32-unknown-unknown", &[])?;
+    guest_cargo(root, &interposer, "wasm32-unknown-unknown", &[], mode)?;
     let core = std::fs::read(
         target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"),
     )?;
@@ -50,7 +50,7 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         "-Clink-self-contained=no".into(),
         format!("-Clink-arg={WASI_LIBC}/crt1-command.o"),
     ];
-    guest_cargo(root, &examples, "wasm32-wasip1", &wasip1_flags)?;
+    guest_cargo(root, &examples, "wasm32-wasip1", &wasip1_flags, mode)?;
     for name in example_names(&examples)? {
         let core =
             std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
@@ -108,8 +108,15 @@ fn target_dir(root: &Path) -> PathBuf {
     root.join("target/wasm")
 }
 
-/// `cargo build --release` of the guest workspace at `dir` with Debian's toolchain.
-fn guest_cargo(root: &Path, dir: &Path, target: &str, extra_rustflags: &[String]) -> Result<()> {
+/// `cargo build --release` of the guest workspace at `dir` with Debian's toolchain; a
+/// check builds from the committed `Cargo.lock` as it is.
+fn guest_cargo(
+    root: &Path,
+    dir: &Path,
+    target: &str,
+    extra_rustflags: &[String],
+    mode: Mode,
+) -> Result<()> {
     let cargo_home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|_| std::env::var("HOME").map(|home| Path::new(&home).join(".cargo")))
@@ -127,11 +134,15 @@ fn guest_cargo(root: &Path, dir: &Path, target: &str, extra_rustflags: &[String]
         .args([
             "build",
             "--release",
-            "--locked",
             "-Zbuild-std=std,panic_abort",
             "--target",
             target,
         ])
+        .args(if mode == Mode::Check {
+            &["--locked"][..]
+        } else {
+            &[]
+        })
         .env("RUSTC", DEBIAN_RUSTC)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", target_dir(root))
