@@ -16,8 +16,11 @@ thread_local! {
     static NEXT_STREAM: Cell<StreamId> = const { Cell::new(stream::FIRST_OTHER) };
 }
 
+/// The most `blocking-write-and-flush` takes at once (WASI's documented limit).
+const BLOCKING_WRITE_MAX: usize = 4096;
+
 /// Budget that replay grants `check-write` on an output whose recording does not say.
-const REPLAY_WRITE_BUDGET: u64 = 4096;
+const REPLAY_WRITE_BUDGET: u64 = BLOCKING_WRITE_MAX as u64;
 
 // ---- wasi:io/error ----
 
@@ -267,7 +270,11 @@ impl OutputStream {
     ) -> Result<(), e_streams::StreamError> {
         self.op::<trace::OutputStreamWrite, ()>((self.id, bytes.len() as u64), host_op, |host| {
             // Replay shows the output; failing to show it is not the guest's concern.
-            let _ = host.blocking_write_and_flush(bytes);
+            for chunk in bytes.chunks(BLOCKING_WRITE_MAX) {
+                if host.blocking_write_and_flush(chunk).is_err() {
+                    break;
+                }
+            }
         })
     }
 }
