@@ -10,7 +10,10 @@ fn main() {
     let config = match std::fs::read_to_string(dir.join("config.txt")) {
         Ok(text) => text,
         Err(error) => {
-            eprintln!("fs_tool: cannot read {}: {error}", dir.join("config.txt").display());
+            eprintln!(
+                "fs_tool: cannot read {}: {error}",
+                dir.join("config.txt").display()
+            );
             std::process::exit(2);
         }
     };
@@ -19,7 +22,11 @@ fn main() {
 
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("listing the directory")
-        .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter_map(|entry| {
+            entry
+                .ok()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+        })
         .collect();
     names.sort();
     println!("{} entries: {}", names.len(), names.join(", "));
@@ -30,6 +37,8 @@ fn main() {
         .open(dir.join("log.txt"))
         .expect("opening log.txt");
     writeln!(log, "fs_tool ran with {settings} settings").expect("appending to log.txt");
-    let size = std::fs::metadata(dir.join("log.txt")).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(dir.join("log.txt"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!("log.txt is now {size} bytes");
 }
