@@ -6,10 +6,12 @@
 
 use crate::bindings::exports::wasi::io::{error as e_error, poll as e_poll, streams as e_streams};
 use crate::bindings::wasi::io::{error as i_error, poll as i_poll, streams as i_streams};
-use crate::log::{recorded, replayed_if_next, replaying};
+use crate::log::{recorded, replayed_output, replaying};
 use crate::Interposer;
 use std::cell::Cell;
-use wasm_rr_trace::{self as trace, stream, Bytes, PollableId, StreamId, StreamResult};
+use wasm_rr_trace::{
+    self as trace, stream, Bytes, PollableId, StreamFailure, StreamId, StreamResult,
+};
 
 thread_local! {
     static NEXT_POLLABLE: Cell<PollableId> = const { Cell::new(0) };
@@ -24,27 +26,19 @@ const REPLAY_WRITE_BUDGET: u64 = BLOCKING_WRITE_MAX as u64;
 
 // ---- wasi:io/error ----
 
-/// A host error (record, passthrough) or the debug string one had (replay).
-pub enum Error {
-    Host(i_error::Error),
-    Replayed(String),
-}
+/// What the guest can learn of an error, in every mode the same: recorded, it is what
+/// the host's error said; replayed, what the trace holds.
+pub struct Error(StreamFailure);
 
 impl Error {
-    pub fn host(&self) -> Option<&i_error::Error> {
-        match self {
-            Error::Host(error) => Some(error),
-            Error::Replayed(_) => None,
-        }
+    pub fn filesystem_code(&self) -> Option<trace::ErrorCode> {
+        self.0.filesystem
     }
 }
 
 impl e_error::GuestError for Error {
     fn to_debug_string(&self) -> String {
-        match self {
-            Error::Host(error) => error.to_debug_string(),
-            Error::Replayed(text) => text.clone(),
-        }
+        self.0.debug.clone()
     }
 }
 
@@ -106,12 +100,25 @@ impl e_poll::Guest for Interposer {
 
 // ---- wasi:io/streams ----
 
-fn to_trace<T>(result: Result<T, i_streams::StreamError>) -> StreamResult<T> {
+/// Reads the `filesystem-error-code` (or none) of a host stream error, for the trace.
+pub type ErrorCodeOf = fn(&i_error::Error) -> Option<trace::ErrorCode>;
+
+fn no_error_code(_: &i_error::Error) -> Option<trace::ErrorCode> {
+    None
+}
+
+fn to_trace<T>(
+    result: Result<T, i_streams::StreamError>,
+    error_code: ErrorCodeOf,
+) -> StreamResult<T> {
     match result {
         Ok(value) => StreamResult::Ok(value),
         Err(i_streams::StreamError::Closed) => StreamResult::Closed,
         Err(i_streams::StreamError::LastOperationFailed(error)) => {
-            StreamResult::Failed(error.to_debug_string())
+            StreamResult::Failed(StreamFailure {
+                debug: error.to_debug_string(),
+                filesystem: error_code(&error),
+            })
         }
     }
 }
@@ -120,19 +127,9 @@ fn from_trace<T>(result: StreamResult<T>) -> Result<T, e_streams::StreamError> {
     match result {
         StreamResult::Ok(value) => Ok(value),
         StreamResult::Closed => Err(e_streams::StreamError::Closed),
-        StreamResult::Failed(text) => Err(e_streams::StreamError::LastOperationFailed(
-            e_error::Error::new(Error::Replayed(text)),
+        StreamResult::Failed(failure) => Err(e_streams::StreamError::LastOperationFailed(
+            e_error::Error::new(Error(failure)),
         )),
-    }
-}
-
-/// A host stream error as the app sees it.
-fn from_host(error: i_streams::StreamError) -> e_streams::StreamError {
-    match error {
-        i_streams::StreamError::Closed => e_streams::StreamError::Closed,
-        i_streams::StreamError::LastOperationFailed(error) => {
-            e_streams::StreamError::LastOperationFailed(e_error::Error::new(Error::Host(error)))
-        }
     }
 }
 
@@ -140,16 +137,12 @@ fn next_stream_id() -> StreamId {
     NEXT_STREAM.with(|next| next.replace(next.get() + 1))
 }
 
+/// An input stream whose reads are recorded: stdin or a file's.
 pub struct InputStream {
     id: StreamId,
-    source: Source,
-}
-
-enum Source {
-    /// Reads are recorded: stdin. `None` in replay.
-    Recorded(Option<i_streams::InputStream>),
-    /// Reads go to the host unrecorded (files, until their recording lands).
-    Passthrough(i_streams::InputStream),
+    /// `None` in replay.
+    host: Option<i_streams::InputStream>,
+    error_code: ErrorCodeOf,
 }
 
 impl InputStream {
@@ -157,18 +150,22 @@ impl InputStream {
         let host = if replaying() { None } else { Some(host()) };
         e_streams::InputStream::new(InputStream {
             id: stream::STDIN,
-            source: Source::Recorded(host),
+            host,
+            error_code: no_error_code,
         })
     }
 
-    pub fn passthrough(host: i_streams::InputStream) -> e_streams::InputStream {
+    /// A file's stream: the host's in record, none in replay.
+    pub fn file(host: Option<i_streams::InputStream>) -> e_streams::InputStream {
+        let error_code = crate::filesystem::error_code;
         e_streams::InputStream::new(InputStream {
             id: next_stream_id(),
-            source: Source::Passthrough(host),
+            host,
+            error_code,
         })
     }
 
-    /// One read-like operation: recorded as call `C` for a recorded stream.
+    /// One read-like operation, recorded as call `C`.
     fn op<C, T>(
         &self,
         len: u64,
@@ -177,14 +174,13 @@ impl InputStream {
     where
         C: trace::Call<Args = (StreamId, u64), Result = StreamResult<T>>,
     {
-        match &self.source {
-            Source::Passthrough(host) => host_op(host).map_err(from_host),
-            Source::Recorded(host) => from_trace(recorded::<C>((self.id, len), || {
-                to_trace(host_op(
-                    host.as_ref().expect("replay never reads the host's stdin"),
-                ))
-            })),
-        }
+        from_trace(recorded::<C>((self.id, len), || {
+            let host = self
+                .host
+                .as_ref()
+                .expect("replay never reads the host's streams");
+            to_trace(host_op(host), self.error_code)
+        }))
     }
 }
 
@@ -208,41 +204,48 @@ impl e_streams::GuestInputStream for InputStream {
     }
 
     fn subscribe(&self) -> e_poll::Pollable {
-        Pollable::wrap(match &self.source {
-            Source::Recorded(host) => host.as_ref().map(|s| s.subscribe()),
-            Source::Passthrough(host) => Some(host.subscribe()),
-        })
+        Pollable::wrap(self.host.as_ref().map(|host| host.subscribe()))
     }
 }
 
-/// An output stream. For stdout and stderr (`recorded`), results are recorded, and replay
-/// writes the bytes for real but answers with the recorded result.
+/// An output stream; every operation's result is recorded.
+///
+/// stdout and stderr (`shown`) are written for real in replay too, and their recording is
+/// optional there (see [`replayed_output`]). A file's stream is virtual in replay: its
+/// writes are checked against the recording, by digest, and not performed.
 pub struct OutputStream {
     id: StreamId,
-    host: i_streams::OutputStream,
-    recorded: bool,
+    /// `None` in replay, but for stdout and stderr.
+    host: Option<i_streams::OutputStream>,
+    shown: bool,
+    error_code: ErrorCodeOf,
 }
 
 impl OutputStream {
     pub fn std(id: StreamId, host: i_streams::OutputStream) -> e_streams::OutputStream {
+        let error_code = no_error_code;
+        e_streams::OutputStream::new(OutputStream {
+            id,
+            host: Some(host),
+            shown: true,
+            error_code,
+        })
+    }
+
+    /// A file's stream: the host's in record, none in replay.
+    pub fn file(host: Option<i_streams::OutputStream>) -> e_streams::OutputStream {
+        let (id, error_code) = (next_stream_id(), crate::filesystem::error_code);
         e_streams::OutputStream::new(OutputStream {
             id,
             host,
-            recorded: true,
+            shown: false,
+            error_code,
         })
     }
 
-    pub fn passthrough(host: i_streams::OutputStream) -> e_streams::OutputStream {
-        e_streams::OutputStream::new(OutputStream {
-            id: next_stream_id(),
-            host,
-            recorded: false,
-        })
-    }
-
-    /// Runs `host_op`, recording its result as call `C` on a recorded stream. In replay a
-    /// recorded stream runs `replay_op` instead and answers with the recorded result, or
-    /// with `replay_op`'s when the recording holds none (the output changed).
+    /// Runs `host_op`, recording its result as call `C`. In replay, a shown stream runs
+    /// `replay_op` instead and answers with the recorded result, or with `replay_op`'s when
+    /// the recording holds none (the output changed).
     fn op<C, T>(
         &self,
         args: C::Args,
@@ -252,23 +255,30 @@ impl OutputStream {
     where
         C: trace::Call<Result = StreamResult<T>>,
     {
-        if !self.recorded {
-            return host_op(&self.host).map_err(from_host);
+        match (&self.host, self.shown && replaying()) {
+            (Some(host), true) => {
+                let fallback = replay_op(host);
+                let recorded = replayed_output::<C>(self.id, &args);
+                from_trace(recorded.unwrap_or(StreamResult::Ok(fallback)))
+            }
+            _ => from_trace(recorded::<C>(args, || {
+                let host = self
+                    .host
+                    .as_ref()
+                    .expect("replay never writes the host's files");
+                to_trace(host_op(host), self.error_code)
+            })),
         }
-        if replaying() {
-            let fallback = replay_op(&self.host);
-            return from_trace(replayed_if_next::<C>(&args).unwrap_or(StreamResult::Ok(fallback)));
-        }
-        from_trace(recorded::<C>(args, || to_trace(host_op(&self.host))))
     }
 
-    /// A write of `bytes`; replay shows them with a blocking write.
+    /// A write of `bytes`; replay shows them with blocking writes.
     fn write_op(
         &self,
         bytes: &[u8],
         host_op: impl FnOnce(&i_streams::OutputStream) -> Result<(), i_streams::StreamError>,
     ) -> Result<(), e_streams::StreamError> {
-        self.op::<trace::OutputStreamWrite, ()>((self.id, bytes.len() as u64), host_op, |host| {
+        let args = (self.id, bytes.len() as u64, trace::digest(bytes));
+        self.op::<trace::OutputStreamWrite, ()>(args, host_op, |host| {
             // Replay shows the output; failing to show it is not the guest's concern.
             for chunk in bytes.chunks(BLOCKING_WRITE_MAX) {
                 if host.blocking_write_and_flush(chunk).is_err() {
@@ -277,6 +287,31 @@ impl OutputStream {
             }
         })
     }
+
+    /// A write of `len` zeroes.
+    fn write_zeroes_op(
+        &self,
+        len: u64,
+        host_op: impl FnOnce(&i_streams::OutputStream) -> Result<(), i_streams::StreamError>,
+    ) -> Result<(), e_streams::StreamError> {
+        let digest = zeroes_digest(len);
+        self.op::<trace::OutputStreamWrite, ()>((self.id, len, digest), host_op, |host| {
+            let _ = host.blocking_write_zeroes_and_flush(len);
+        })
+    }
+}
+
+/// The digest of `len` zero bytes, computed without allocating them.
+fn zeroes_digest(len: u64) -> u64 {
+    let block = [0u8; BLOCKING_WRITE_MAX];
+    let mut digest = trace::digest(&[]);
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        digest = trace::digest_more(digest, &block[..n]);
+        left -= n as u64;
+    }
+    digest
 }
 
 impl e_streams::GuestOutputStream for OutputStream {
@@ -305,31 +340,18 @@ impl e_streams::GuestOutputStream for OutputStream {
     }
 
     fn subscribe(&self) -> e_poll::Pollable {
-        if self.recorded {
-            Pollable::unless_replaying(|| self.host.subscribe())
-        } else {
-            Pollable::wrap(Some(self.host.subscribe()))
-        }
+        Pollable::unless_replaying(|| {
+            let host = self.host.as_ref().expect("only replay has virtual streams");
+            host.subscribe()
+        })
     }
 
     fn write_zeroes(&self, len: u64) -> Result<(), e_streams::StreamError> {
-        self.op::<trace::OutputStreamWrite, ()>(
-            (self.id, len),
-            |s| s.write_zeroes(len),
-            |host| {
-                let _ = host.blocking_write_zeroes_and_flush(len);
-            },
-        )
+        self.write_zeroes_op(len, |s| s.write_zeroes(len))
     }
 
     fn blocking_write_zeroes_and_flush(&self, len: u64) -> Result<(), e_streams::StreamError> {
-        self.op::<trace::OutputStreamWrite, ()>(
-            (self.id, len),
-            |s| s.blocking_write_zeroes_and_flush(len),
-            |host| {
-                let _ = host.blocking_write_zeroes_and_flush(len);
-            },
-        )
+        self.write_zeroes_op(len, |s| s.blocking_write_zeroes_and_flush(len))
     }
 
     /// A read from `src` then a write of what it gave, so that both sides are recorded

@@ -3,7 +3,7 @@
 
 use crate::bindings::rr::log::log as host;
 use std::cell::{Cell, RefCell};
-use wasm_rr_trace::{Call, Event};
+use wasm_rr_trace::{Call, Event, StreamId};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -16,7 +16,7 @@ thread_local! {
     static MODE: Cell<Option<Mode>> = const { Cell::new(None) };
     /// Reused encoding buffer: recording allocates nothing per call in the steady state.
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// An event fetched from the host but not yet consumed (see [`replayed_if_next`]).
+    /// An event fetched from the host but not yet consumed (see [`replayed_output`]).
     static PEEKED: RefCell<Option<Event>> = const { RefCell::new(None) };
 }
 
@@ -66,24 +66,20 @@ pub fn recorded<C: Call>(args: C::Args, real: impl FnOnce() -> C::Result) -> C::
     }
 }
 
-/// Replay of a call whose recording is optional: the result of call `C` when it is the
-/// next event, else `None` (and the event stays for the next call).
-///
-/// Output to stdout and stderr is of this kind: the guest's output is not an input, so a
-/// replay whose output differs (a trace edited to make the guest take another path) goes
-/// on, and recorded write errors are still replayed where the output is the same.
-pub fn replayed_if_next<C: Call>(args: &C::Args) -> Option<C::Result> {
-    let event = next_event()?;
+/// Replay of an output to stdout or stderr, whose recording is optional (see
+/// [`Event::optional_output`]): the recorded result when the next event is this output,
+/// else `None`. The next event is consumed if it is an output to the same stream.
+pub fn replayed_output<C: Call>(stream: StreamId, args: &C::Args) -> Option<C::Result> {
+    let event = PEEKED
+        .with(|peeked| peeked.borrow_mut().take())
+        .or_else(fetch)?;
+    if event.optional_output() != Some(stream) {
+        PEEKED.with(|peeked| *peeked.borrow_mut() = Some(event));
+        return None;
+    }
     match C::from_event(event) {
         Ok(call) if call.args_match(args) => Some(call.into_result()),
-        Ok(call) => {
-            PEEKED.with(|peeked| *peeked.borrow_mut() = Some(call.into()));
-            None
-        }
-        Err(other) => {
-            PEEKED.with(|peeked| *peeked.borrow_mut() = Some(other));
-            None
-        }
+        _ => None,
     }
 }
 
@@ -96,10 +92,18 @@ fn append<C: Call>(call: &C) {
     })
 }
 
+/// The next event that is not an optional output (which the guest did not make again).
 fn next_event() -> Option<Event> {
-    if let Some(event) = PEEKED.with(|peeked| peeked.borrow_mut().take()) {
-        return Some(event);
+    let mut event = PEEKED
+        .with(|peeked| peeked.borrow_mut().take())
+        .or_else(fetch)?;
+    while event.optional_output().is_some() {
+        event = fetch()?;
     }
+    Some(event)
+}
+
+fn fetch() -> Option<Event> {
     let bytes = host::next()?;
     match Event::decode(&bytes) {
         Ok(event) => Some(event),

@@ -10,7 +10,7 @@ pub const DEFAULT_TRACE: &str = "wasm-rr-trace.json";
 /// Record and replay WebAssembly components.
 ///
 /// wasm-rr records every non-deterministic input of a WASI 0.2 program (clocks, random
-/// numbers, environment, stdin) into a trace file, and replays the run from the trace
+/// numbers, environment, stdin, files) into a trace file, and replays the run from the trace
 /// exactly: a bug found once is reproduced forever.
 #[derive(Parser, Debug)]
 #[command(name = "wasm-rr", version)]
@@ -50,8 +50,8 @@ pub struct RecordArgs {
 
 /// Replay an app from a trace.
 ///
-/// Arguments, environment, time, random numbers and stdin come from the trace; the app's
-/// stdout and stderr are written for real. Exits with the guest's exit status, 134 when it
+/// Arguments, environment, time, random numbers, stdin and files come from the trace; the
+/// app's stdout and stderr are written for real. Exits with the guest's exit status, 134 when it
 /// traps, or 125 when the replay diverges from the trace.
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
@@ -63,10 +63,6 @@ pub struct ReplayArgs {
     /// Replay even if the trace was recorded from another app
     #[arg(long)]
     pub force: bool,
-    /// Preopen a host directory, as in `record` (file access is not recorded yet, so a
-    /// replay that reads files needs them)
-    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
-    pub dirs: Vec<String>,
 }
 
 /// Compose an app with the wasm-rr interposer into one component.

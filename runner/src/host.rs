@@ -9,7 +9,7 @@ use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -60,28 +60,22 @@ pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
             }
         }
     }
-    preopen(&mut builder, &options.dirs)?;
-    Ok(builder.build())
-}
-
-/// The guest's view of the host when replaying: only stdout and stderr (and preopens,
-/// while files are not recorded). Everything else comes from the trace.
-pub fn replay_wasi(dirs: &[String]) -> Result<WasiCtx> {
-    let mut builder = WasiCtx::builder();
-    builder.inherit_stdout().inherit_stderr();
-    preopen(&mut builder, dirs)?;
-    Ok(builder.build())
-}
-
-fn preopen(builder: &mut WasiCtxBuilder, dirs: &[String]) -> Result<()> {
-    for spec in dirs {
+    for spec in &options.dirs {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         builder
             .preopened_dir(host, guest, FsPerms::ReadWrite)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("--dir {spec}"))?;
     }
-    Ok(())
+    Ok(builder.build())
+}
+
+/// The guest's view of the host when replaying: only stdout and stderr. Everything else
+/// comes from the trace.
+pub fn replay_wasi() -> WasiCtx {
+    let mut builder = WasiCtx::builder();
+    builder.inherit_stdout().inherit_stderr();
+    builder.build()
 }
 
 /// Runs a composed component to its end. The outer error is a failure to start; the inner

@@ -80,7 +80,7 @@ fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
         );
     }
     let composed = compose(&app)?;
-    let wasi = host::replay_wasi(&args.dirs)?;
+    let wasi = host::replay_wasi();
     let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::replay(reader))?;
     let rr_log::RrLog::Replay(mut replayer) = log else {
         bail!("internal: the log changed mode")

@@ -356,47 +356,149 @@ fn a_wasip1_core_module_is_adapted() {
     );
 }
 
-#[test]
-fn dir_preopens_work_in_record_and_replay() {
-    let work = tempfile::tempdir().unwrap();
-    let make_dir = |name: &str| {
-        let dir = work.path().join(name);
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::write(dir.join("config.txt"), "color = blue\nsize = 3\n").unwrap();
-        std::fs::write(dir.join("notes.md"), "hello").unwrap();
-        dir
-    };
-    let (recorded_dir, replayed_dir) = (make_dir("recorded"), make_dir("replayed"));
-    let trace = work.path().join("fs.json");
+/// A directory with a config file, for `fs_tool`.
+fn fs_tool_dir(parent: &Path, name: &str) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("config.txt"), "color = blue\nsize = 3\n").unwrap();
+    std::fs::write(dir.join("notes.md"), "hello").unwrap();
+    dir
+}
+
+fn record_fs_tool(dir: &Path, trace: &Path) -> Output {
+    let preopen = format!("{}::/data", dir.display());
     let app = example("fs_tool");
-    let preopen = format!("{}::/data", recorded_dir.display());
-    let recorded = run(wasm_rr().arg("record").arg(&app).args([
-        "-t",
-        trace.to_str().unwrap(),
-        "--dir",
-        &preopen,
-        "--",
-        "/data",
-    ]));
+    run(wasm_rr()
+        .arg("record")
+        .arg(app)
+        .arg("-t")
+        .arg(trace)
+        .args(["--dir", &preopen, "--", "/data"]))
+}
+
+#[test]
+fn files_are_recorded_and_replay_needs_none() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = fs_tool_dir(work.path(), "data");
+    let trace = work.path().join("fs.json");
+    let recorded = record_fs_tool(&dir, &trace);
     assert!(recorded.status.success(), "{}", stderr(&recorded));
     assert_eq!(
         stdout(&recorded),
         "config.txt: 22 bytes, 2 settings\n2 entries: config.txt, notes.md\nlog.txt is now 28 bytes\n"
     );
+    // Record writes for real.
     assert_eq!(
-        std::fs::read_to_string(recorded_dir.join("log.txt")).unwrap(),
+        std::fs::read_to_string(dir.join("log.txt")).unwrap(),
         "fs_tool ran with 2 settings\n"
     );
+    // The trace holds what the guest saw, not where the files were on the host.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("\"/data\""), "{text}");
+    assert!(
+        !text.contains(&work.path().display().to_string()),
+        "a host path leaked: {text}"
+    );
 
-    // Files are not recorded yet: replay passes them through to its own --dir.
-    let preopen = format!("{}::/data", replayed_dir.display());
-    let replayed = run(wasm_rr()
-        .arg("replay")
-        .arg(&app)
-        .arg(&trace)
-        .args(["--dir", &preopen]));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let replayed = replay(&example("fs_tool"), &trace);
     assert!(replayed.status.success(), "{}", stderr(&replayed));
     assert_eq!(stdout(&replayed), stdout(&recorded));
+    assert!(!dir.exists(), "replay wrote to the host");
+}
+
+#[test]
+fn a_guest_that_writes_other_data_in_replay_diverges() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("fs.json");
+    assert!(record_fs_tool(&fs_tool_dir(work.path(), "data"), &trace)
+        .status
+        .success());
+    // The config as read now has one setting: the guest logs "1 settings" instead of "2".
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("size = 3"), "{text}");
+    std::fs::write(&trace, text.replace("size = 3", "size : 3")).unwrap();
+    let out = replay(&example("fs_tool"), &trace);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("the guest called wasi:io/streams.output-stream.write(stream: "),
+        "{message}"
+    );
+    assert!(message.contains(", digest: "), "{message}");
+}
+
+/// Runs `command` to its end with stdout to `stdout_file`, and gives its exit status and
+/// peak resident memory in KiB: the last `VmHWM` that `/proc` showed of it (rusage would
+/// count the memory of this test process, which the child is forked from).
+fn run_measured(command: &mut Command, stdout_file: &Path) -> (Option<i32>, u64) {
+    let mut child = command
+        .stdout(std::fs::File::create(stdout_file).unwrap())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), peak_kib);
+        }
+        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+        if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
+            let kib = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            peak_kib = peak_kib.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_100_mb_file_records_and_replays_in_bounded_memory() {
+    const SIZE: usize = 100 << 20;
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_0123456789abcdefghijklmnopqrstuvwxyz\n";
+    let big: Vec<u8> = line.iter().copied().cycle().take(SIZE).collect();
+    std::fs::write(dir.join("big.txt"), &big).unwrap();
+    drop(big);
+    let trace = work.path().join("big.json");
+    let app = example("checksum");
+    let preopen = format!("{}::/data", dir.display());
+    let recorded_out = work.path().join("recorded.txt");
+    let (code, record_kib) = run_measured(
+        wasm_rr()
+            .arg("record")
+            .arg(&app)
+            .arg("-t")
+            .arg(&trace)
+            .args(["--dir", &preopen, "--", "/data/big.txt"]),
+        &recorded_out,
+    );
+    assert_eq!(code, Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let replayed_out = work.path().join("replayed.txt");
+    let (code, replay_kib) =
+        run_measured(wasm_rr().arg("replay").arg(&app).arg(&trace), &replayed_out);
+    assert_eq!(code, Some(0));
+    let recorded = std::fs::read_to_string(&recorded_out).unwrap();
+    assert!(
+        recorded.starts_with(&format!("{SIZE} bytes, fnv1a64 ")),
+        "{recorded}"
+    );
+    assert_eq!(std::fs::read_to_string(&replayed_out).unwrap(), recorded);
+    // Neither holds the file, let alone the trace, in memory.
+    let limit_kib = (SIZE / 2 / 1024) as u64;
+    println!(
+        "peak memory: record {record_kib} KiB, replay {replay_kib} KiB (limit {limit_kib} KiB)"
+    );
+    assert!(record_kib < limit_kib, "record peaked at {record_kib} KiB");
+    assert!(replay_kib < limit_kib, "replay peaked at {replay_kib} KiB");
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //! args = ["hello", "world"]                          # for recording
 //! env = ["GREETING=hi"]                              # for recording, as --env takes them
 //! stdin = "text for the guest\n"                     # for recording
+//! preopen = "/data"                                  # for recording: a temp dir there,
+//! files = { "config.txt" = "size = 3\n" }            #   holding these files
 //! exit_code = 0                                      # of record and replay
 //! ```
 //!
@@ -18,6 +20,7 @@
 //! the outputs.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -32,6 +35,10 @@ struct Metadata {
     env: Vec<String>,
     #[serde(default)]
     stdin: String,
+    /// Where the guest sees a fresh directory holding `files`, when recording.
+    preopen: Option<String>,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
     exit_code: i32,
     /// What the fixture shows, for people reading it.
     #[serde(default)]
@@ -157,6 +164,17 @@ fn record_fixture(dir: &Path) {
         args.push(path_str(&trace).into());
         for env in &meta.env {
             args.extend(["--env".to_string(), env.clone()]);
+        }
+        // Replays run without it: they must need no host file.
+        let files = tempfile::tempdir().expect("temp dir");
+        if let Some(guest_dir) = &meta.preopen {
+            for (name, contents) in &meta.files {
+                std::fs::write(files.path().join(name), contents).expect("writing a fixture file");
+            }
+            args.extend([
+                "--dir".to_string(),
+                format!("{}::{guest_dir}", files.path().display()),
+            ]);
         }
         args.push("--".into());
         args.extend(meta.args.iter().cloned());

@@ -16,13 +16,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod bytes;
+mod clocks;
+mod filesystem;
+mod io;
 #[cfg(feature = "json")]
 pub mod json;
 
 pub use bytes::Bytes;
+pub use clocks::Datetime;
+pub use filesystem::*;
+pub use io::*;
 
 /// Version of the trace format; bumped on any incompatible change to these types.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// First line of a trace file: what was recorded, and by what.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -45,40 +51,6 @@ pub enum Outcome {
     Trap(String),
 }
 
-/// A seconds-and-nanoseconds time, as `wasi:clocks/wall-clock` returns it.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Datetime {
-    pub seconds: u64,
-    pub nanoseconds: u32,
-}
-
-/// Outcome of a `wasi:io/streams` operation.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum StreamResult<T> {
-    Ok(T),
-    /// `stream-error::closed`.
-    Closed,
-    /// `stream-error::last-operation-failed`, with the error's debug string.
-    Failed(String),
-}
-
-/// Identifies a stream in events. The standard streams have fixed numbers, like file
-/// descriptors; other streams are numbered from [`StreamId::FIRST_OTHER`] in creation order.
-pub type StreamId = u32;
-
-/// Stream numbers with a fixed meaning.
-pub mod stream {
-    use super::StreamId;
-    pub const STDIN: StreamId = 0;
-    pub const STDOUT: StreamId = 1;
-    pub const STDERR: StreamId = 2;
-    pub const FIRST_OTHER: StreamId = 3;
-}
-
-/// Identifies a pollable in events: pollables are numbered in creation order from 0.
-pub type PollableId = u32;
-
 /// A recorded WASI call: the arguments that must match in replay and the result.
 ///
 /// The interposer builds one with [`Call::new`] when recording and takes the result back
@@ -98,6 +70,8 @@ pub trait Call: Sized + Into<Event> {
     fn args_match(&self, args: &Self::Args) -> bool;
     fn into_result(self) -> Self::Result;
     /// `Ok` when `event` records this call, else the event back.
+    // The event is handed back by value, as it came: boxing it would cost an allocation.
+    #[allow(clippy::result_large_err)]
     fn from_event(event: Event) -> Result<Self, Event>;
     /// `interface.function(arg: value, ...)`, for divergence messages.
     fn describe(args: &Self::Args) -> String;
@@ -106,7 +80,7 @@ pub trait Call: Sized + Into<Event> {
 }
 
 /// Formats a value for a one-line message, cutting long ones short.
-fn short_debug(value: &dyn fmt::Debug) -> String {
+pub(crate) fn short_debug(value: &dyn fmt::Debug) -> String {
     const MAX: usize = 80;
     let mut text = format!("{value:?}");
     if text.len() > MAX {
@@ -129,14 +103,14 @@ macro_rules! calls {
     )*) => {
         /// One recorded call. Serialized externally tagged by `interface.function`, as in
         /// `{"wall-clock.now":{"result":{"seconds":1,"nanoseconds":2}}}`.
-        #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+        #[derive(::serde::Serialize, ::serde::Deserialize, Debug, Clone, PartialEq)]
         pub enum Event {
             $( #[serde(rename = $tag)] $name($name), )*
         }
 
         /// [`Event`] by reference, serialized identically, so that a call is encoded
         /// without moving its result.
-        #[derive(Serialize)]
+        #[derive(::serde::Serialize)]
         enum EventRef<'a> {
             $( #[serde(rename = $tag)] $name(&'a $name), )*
         }
@@ -151,21 +125,21 @@ macro_rules! calls {
             #[allow(unused_variables)]
             pub fn describe(&self) -> String {
                 match self { $( Event::$name(call) => {
-                    <$name as Call>::describe(&($(call.$arg.clone(),)*))
+                    <$name as $crate::Call>::describe(&($(call.$arg.clone(),)*))
                 } )* }
             }
         }
 
         $(
             $(#[$doc])*
-            #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+            #[derive(::serde::Serialize, ::serde::Deserialize, Debug, Clone, PartialEq)]
             pub struct $name { $(pub $arg: $arg_ty,)* pub result: $result }
 
             impl From<$name> for Event {
                 fn from(call: $name) -> Event { Event::$name(call) }
             }
 
-            impl Call for $name {
+            impl $crate::Call for $name {
                 const INTERFACE: &'static str = $interface;
                 const FUNCTION: &'static str = $function;
                 type Args = ($($arg_ty,)*);
@@ -188,79 +162,36 @@ macro_rules! calls {
                 fn describe(args: &Self::Args) -> String {
                     let ($($arg,)*) = args;
                     let args: &[String] =
-                        &[$(format!("{}: {}", stringify!($arg), short_debug($arg)),)*];
+                        &[$(format!("{}: {}", stringify!($arg), $crate::short_debug($arg)),)*];
                     format!("{}.{}({})", $interface, $function, args.join(", "))
                 }
                 fn encode(&self, buf: &mut Vec<u8>) {
-                    encode_into(&EventRef::$name(self), buf)
+                    $crate::encode_into(&EventRef::$name(self), buf)
                 }
             }
         )*
     };
 }
 
-calls! {
-    // wasi:clocks
-    WallClockNow = "wall-clock.now" ("wasi:clocks/wall-clock", "now") {} -> Datetime;
-    WallClockResolution = "wall-clock.resolution" ("wasi:clocks/wall-clock", "resolution") {} -> Datetime;
-    MonotonicClockNow = "monotonic-clock.now" ("wasi:clocks/monotonic-clock", "now") {} -> u64;
-    MonotonicClockResolution = "monotonic-clock.resolution"
-        ("wasi:clocks/monotonic-clock", "resolution") {} -> u64;
-
-    // wasi:random
-    GetRandomBytes = "random.get-random-bytes" ("wasi:random/random", "get-random-bytes")
-        { len: u64 } -> Bytes;
-    GetRandomU64 = "random.get-random-u64" ("wasi:random/random", "get-random-u64") {} -> u64;
-    GetInsecureRandomBytes = "insecure.get-insecure-random-bytes"
-        ("wasi:random/insecure", "get-insecure-random-bytes") { len: u64 } -> Bytes;
-    GetInsecureRandomU64 = "insecure.get-insecure-random-u64"
-        ("wasi:random/insecure", "get-insecure-random-u64") {} -> u64;
-    InsecureSeed = "insecure-seed.insecure-seed" ("wasi:random/insecure-seed", "insecure-seed")
-        {} -> (u64, u64);
-
-    // wasi:cli
-    GetEnvironment = "environment.get-environment" ("wasi:cli/environment", "get-environment")
-        {} -> Vec<(String, String)>;
-    GetArguments = "environment.get-arguments" ("wasi:cli/environment", "get-arguments")
-        {} -> Vec<String>;
-    InitialCwd = "environment.initial-cwd" ("wasi:cli/environment", "initial-cwd")
-        {} -> Option<String>;
-    /// Whether stdin is a terminal.
-    GetTerminalStdin = "terminal-stdin.get-terminal-stdin"
-        ("wasi:cli/terminal-stdin", "get-terminal-stdin") {} -> bool;
-    /// Whether stdout is a terminal.
-    GetTerminalStdout = "terminal-stdout.get-terminal-stdout"
-        ("wasi:cli/terminal-stdout", "get-terminal-stdout") {} -> bool;
-    /// Whether stderr is a terminal.
-    GetTerminalStderr = "terminal-stderr.get-terminal-stderr"
-        ("wasi:cli/terminal-stderr", "get-terminal-stderr") {} -> bool;
-
-    // wasi:io
-    PollableReady = "pollable.ready" ("wasi:io/poll", "pollable.ready")
-        { pollable: PollableId } -> bool;
-    Poll = "poll.poll" ("wasi:io/poll", "poll") { pollables: Vec<PollableId> } -> Vec<u32>;
-    InputStreamRead = "input-stream.read" ("wasi:io/streams", "input-stream.read")
-        { stream: StreamId, len: u64 } -> StreamResult<Bytes>;
-    InputStreamBlockingRead = "input-stream.blocking-read"
-        ("wasi:io/streams", "input-stream.blocking-read")
-        { stream: StreamId, len: u64 } -> StreamResult<Bytes>;
-    InputStreamSkip = "input-stream.skip" ("wasi:io/streams", "input-stream.skip")
-        { stream: StreamId, len: u64 } -> StreamResult<u64>;
-    InputStreamBlockingSkip = "input-stream.blocking-skip"
-        ("wasi:io/streams", "input-stream.blocking-skip")
-        { stream: StreamId, len: u64 } -> StreamResult<u64>;
-    OutputStreamCheckWrite = "output-stream.check-write"
-        ("wasi:io/streams", "output-stream.check-write")
-        { stream: StreamId } -> StreamResult<u64>;
-    /// Any write (`write`, `blocking-write-and-flush`, the `*-zeroes` forms) of `len` bytes.
-    OutputStreamWrite = "output-stream.write" ("wasi:io/streams", "output-stream.write")
-        { stream: StreamId, len: u64 } -> StreamResult<()>;
-    /// `flush` or `blocking-flush`.
-    OutputStreamFlush = "output-stream.flush" ("wasi:io/streams", "output-stream.flush")
-        { stream: StreamId } -> StreamResult<()>;
-}
+mod events;
+pub use events::*;
 
 impl Event {
+    /// The stream of an output to stdout or stderr. The guest's output is not an input:
+    /// replay shows it for real, and a replay whose output differs from the recording (of
+    /// an edited trace) goes on, so these events are optional in replay.
+    pub fn optional_output(&self) -> Option<StreamId> {
+        let stream = match self {
+            Event::OutputStreamWrite(call) => call.stream,
+            Event::OutputStreamCheckWrite(call) => call.stream,
+            Event::OutputStreamFlush(call) => call.stream,
+            _ => return None,
+        };
+        [stream::STDOUT, stream::STDERR]
+            .contains(&stream)
+            .then_some(stream)
+    }
+
     /// Appends the wire form (postcard) of this event to `buf`.
     pub fn encode(&self, buf: &mut Vec<u8>) {
         encode_into(self, buf)
@@ -272,7 +203,7 @@ impl Event {
     }
 }
 
-fn encode_into(value: &impl Serialize, buf: &mut Vec<u8>) {
+pub(crate) fn encode_into(value: &impl Serialize, buf: &mut Vec<u8>) {
     // Serializing into a Vec cannot fail for these types.
     if let Ok(bytes) = postcard::to_extend(value, std::mem::take(buf)) {
         *buf = bytes;
