@@ -8,13 +8,14 @@ use crate::bindings::exports::wasi::io::{error as e_error, streams as e_streams}
 use crate::bindings::wasi::clocks::wall_clock::Datetime as HostDatetime;
 use crate::bindings::wasi::filesystem::{preopens as i_pre, types as i_fs};
 use crate::bindings::wasi::io::error as i_error;
-use crate::io::{Error, InputStream, OutputStream};
+use crate::io::{plain_failure, Error, InputStream, OutputStream};
 use crate::log::recorded;
+use crate::results::{creating, guest, traced};
 use crate::Interposer;
 use std::cell::Cell;
 use wasm_rr_trace::{
-    self as trace, advice_variants, descriptor_type_variants, error_code_variants, Bytes, Call,
-    DescriptorId, DirectoryStreamId, FsResult,
+    self as trace, advice_variants, descriptor_type_variants, error_code_variants, Bytes,
+    DescriptorId, DirectoryStreamId, StreamFailure,
 };
 
 thread_local! {
@@ -22,36 +23,9 @@ thread_local! {
     static NEXT_DIRECTORY_STREAM: Cell<DirectoryStreamId> = const { Cell::new(0) };
 }
 
-/// Conversions of a WIT enum: host binding to trace, trace to export binding, and export
-/// binding to trace to host (for arguments). The variants come from the trace crate.
-macro_rules! enum_conversions {
-    ($ty:ident; $($variant:ident),*) => {
-        impl From<i_fs::$ty> for trace::$ty {
-            fn from(value: i_fs::$ty) -> Self {
-                match value { $(i_fs::$ty::$variant => trace::$ty::$variant,)* }
-            }
-        }
-        impl From<trace::$ty> for e_fs::$ty {
-            fn from(value: trace::$ty) -> Self {
-                match value { $(trace::$ty::$variant => e_fs::$ty::$variant,)* }
-            }
-        }
-        impl From<e_fs::$ty> for trace::$ty {
-            fn from(value: e_fs::$ty) -> Self {
-                match value { $(e_fs::$ty::$variant => trace::$ty::$variant,)* }
-            }
-        }
-        impl From<trace::$ty> for i_fs::$ty {
-            fn from(value: trace::$ty) -> Self {
-                match value { $(trace::$ty::$variant => i_fs::$ty::$variant,)* }
-            }
-        }
-    };
-}
-
-error_code_variants!(enum_conversions!(ErrorCode;));
-descriptor_type_variants!(enum_conversions!(DescriptorType;));
-advice_variants!(enum_conversions!(Advice;));
+error_code_variants!(enum_conversions!(i_fs, e_fs, ErrorCode; ErrorCode;));
+descriptor_type_variants!(enum_conversions!(i_fs, e_fs, DescriptorType; DescriptorType;));
+advice_variants!(enum_conversions!(i_fs, e_fs, Advice; Advice;));
 
 fn datetime(time: HostDatetime) -> trace::Datetime {
     trace::Datetime {
@@ -144,40 +118,16 @@ fn entry_from_trace(entry: trace::DirectoryEntry) -> e_fs::DirectoryEntry {
     }
 }
 
-/// The `filesystem-error-code` of a host stream error, for the trace.
-pub fn error_code(error: &i_error::Error) -> Option<trace::ErrorCode> {
-    i_fs::filesystem_error_code(error).map(Into::into)
+/// A file's stream error for the trace, with its `filesystem-error-code`.
+fn describe_error(error: &i_error::Error) -> StreamFailure {
+    let filesystem = i_fs::filesystem_error_code(error).map(Into::into);
+    StreamFailure {
+        filesystem,
+        ..plain_failure(error)
+    }
 }
 
 type GuestResult<T> = Result<T, e_fs::ErrorCode>;
-
-/// A host result in its trace form.
-fn traced<T, V: From<T>>(result: Result<T, i_fs::ErrorCode>) -> FsResult<V> {
-    result.map(V::from).map_err(Into::into)
-}
-
-/// A trace result as the guest sees it.
-fn guest<V, U: From<V>>(result: FsResult<V>) -> GuestResult<U> {
-    result.map(U::from).map_err(Into::into)
-}
-
-/// Records call `C`, which creates a resource on success: returns the host's resource in
-/// record, none in replay (the caller makes a virtual one).
-fn creating<C, H>(
-    args: C::Args,
-    host_call: impl FnOnce() -> Result<H, i_fs::ErrorCode>,
-) -> GuestResult<Option<H>>
-where
-    C: Call<Result = FsResult<()>>,
-{
-    let mut created = None;
-    let result = recorded::<C>(args, || {
-        host_call()
-            .map(|host| created = Some(host))
-            .map_err(Into::into)
-    });
-    guest(result).map(|()| created)
-}
 
 pub struct Descriptor {
     id: DescriptorId,
@@ -208,22 +158,24 @@ fn host_of<'a>(descriptor: &'a e_fs::DescriptorBorrow<'_>) -> &'a i_fs::Descript
 
 impl e_fs::GuestDescriptor for Descriptor {
     fn read_via_stream(&self, offset: u64) -> GuestResult<e_streams::InputStream> {
-        creating::<trace::ReadViaStream, _>((self.id, offset), || {
+        creating::<trace::ReadViaStream, _, _, _, _>((self.id, offset), || {
             self.host().read_via_stream(offset)
         })
-        .map(InputStream::file)
+        .map(|host| InputStream::recorded(host, describe_error))
     }
 
     fn write_via_stream(&self, offset: u64) -> GuestResult<e_streams::OutputStream> {
-        creating::<trace::WriteViaStream, _>((self.id, offset), || {
+        creating::<trace::WriteViaStream, _, _, _, _>((self.id, offset), || {
             self.host().write_via_stream(offset)
         })
-        .map(OutputStream::file)
+        .map(|host| OutputStream::recorded(host, describe_error))
     }
 
     fn append_via_stream(&self) -> GuestResult<e_streams::OutputStream> {
-        creating::<trace::AppendViaStream, _>((self.id,), || self.host().append_via_stream())
-            .map(OutputStream::file)
+        creating::<trace::AppendViaStream, _, _, _, _>((self.id,), || {
+            self.host().append_via_stream()
+        })
+        .map(|host| OutputStream::recorded(host, describe_error))
     }
 
     fn advise(&self, offset: u64, length: u64, advice: e_fs::Advice) -> GuestResult<()> {
@@ -290,7 +242,7 @@ impl e_fs::GuestDescriptor for Descriptor {
     }
 
     fn read_directory(&self) -> GuestResult<e_fs::DirectoryEntryStream> {
-        creating::<trace::ReadDirectory, _>((self.id,), || self.host().read_directory())
+        creating::<trace::ReadDirectory, _, _, _, _>((self.id,), || self.host().read_directory())
             .map(DirectoryEntryStream::wrap)
     }
 
@@ -387,7 +339,7 @@ impl e_fs::GuestDescriptor for Descriptor {
             open_flags.bits(),
             flags.bits(),
         );
-        creating::<trace::OpenAt, _>(args, || {
+        creating::<trace::OpenAt, _, _, _, _>(args, || {
             self.host().open_at(
                 i_fs::PathFlags::from_bits_retain(path_flags.bits()),
                 &path,

@@ -100,25 +100,27 @@ impl e_poll::Guest for Interposer {
 
 // ---- wasi:io/streams ----
 
-/// Reads the `filesystem-error-code` (or none) of a host stream error, for the trace.
-pub type ErrorCodeOf = fn(&i_error::Error) -> Option<trace::ErrorCode>;
+/// Describes a host stream error for the trace: its debug string, and the error code that
+/// the stream's origin (a file, a socket) gives it.
+pub type DescribeError = fn(&i_error::Error) -> StreamFailure;
 
-fn no_error_code(_: &i_error::Error) -> Option<trace::ErrorCode> {
-    None
+/// [`DescribeError`] for a stream with no origin-specific codes (stdio).
+pub fn plain_failure(error: &i_error::Error) -> StreamFailure {
+    StreamFailure {
+        debug: error.to_debug_string(),
+        filesystem: None,
+    }
 }
 
 fn to_trace<T>(
     result: Result<T, i_streams::StreamError>,
-    error_code: ErrorCodeOf,
+    describe: DescribeError,
 ) -> StreamResult<T> {
     match result {
         Ok(value) => StreamResult::Ok(value),
         Err(i_streams::StreamError::Closed) => StreamResult::Closed,
         Err(i_streams::StreamError::LastOperationFailed(error)) => {
-            StreamResult::Failed(StreamFailure {
-                debug: error.to_debug_string(),
-                filesystem: error_code(&error),
-            })
+            StreamResult::Failed(describe(&error))
         }
     }
 }
@@ -142,7 +144,7 @@ pub struct InputStream {
     id: StreamId,
     /// `None` in replay.
     host: Option<i_streams::InputStream>,
-    error_code: ErrorCodeOf,
+    describe: DescribeError,
 }
 
 impl InputStream {
@@ -151,18 +153,17 @@ impl InputStream {
         e_streams::InputStream::new(InputStream {
             id: stream::STDIN,
             host,
-            error_code: no_error_code,
+            describe: plain_failure,
         })
     }
 
-    /// A file's stream: the host's in record, none in replay.
-    pub fn file(host: Option<i_streams::InputStream>) -> e_streams::InputStream {
-        let error_code = crate::filesystem::error_code;
-        e_streams::InputStream::new(InputStream {
-            id: next_stream_id(),
-            host,
-            error_code,
-        })
+    /// A file's or a socket's stream: the host's in record, none in replay.
+    pub fn recorded(
+        host: Option<i_streams::InputStream>,
+        describe: DescribeError,
+    ) -> e_streams::InputStream {
+        let id = next_stream_id();
+        e_streams::InputStream::new(InputStream { id, host, describe })
     }
 
     /// One read-like operation, recorded as call `C`.
@@ -179,7 +180,7 @@ impl InputStream {
                 .host
                 .as_ref()
                 .expect("replay never reads the host's streams");
-            to_trace(host_op(host), self.error_code)
+            to_trace(host_op(host), self.describe)
         }))
     }
 }
@@ -218,28 +219,30 @@ pub struct OutputStream {
     /// `None` in replay, but for stdout and stderr.
     host: Option<i_streams::OutputStream>,
     shown: bool,
-    error_code: ErrorCodeOf,
+    describe: DescribeError,
 }
 
 impl OutputStream {
     pub fn std(id: StreamId, host: i_streams::OutputStream) -> e_streams::OutputStream {
-        let error_code = no_error_code;
         e_streams::OutputStream::new(OutputStream {
             id,
             host: Some(host),
             shown: true,
-            error_code,
+            describe: plain_failure,
         })
     }
 
-    /// A file's stream: the host's in record, none in replay.
-    pub fn file(host: Option<i_streams::OutputStream>) -> e_streams::OutputStream {
-        let (id, error_code) = (next_stream_id(), crate::filesystem::error_code);
+    /// A file's or a socket's stream: the host's in record, none in replay.
+    pub fn recorded(
+        host: Option<i_streams::OutputStream>,
+        describe: DescribeError,
+    ) -> e_streams::OutputStream {
+        let id = next_stream_id();
         e_streams::OutputStream::new(OutputStream {
             id,
             host,
             shown: false,
-            error_code,
+            describe,
         })
     }
 
@@ -266,7 +269,7 @@ impl OutputStream {
                     .host
                     .as_ref()
                     .expect("replay never writes the host's files");
-                to_trace(host_op(host), self.error_code)
+                to_trace(host_op(host), self.describe)
             })),
         }
     }

@@ -14,12 +14,41 @@ mod bindings {
     });
 }
 
+/// Conversions of a WIT enum between the host binding (`$host::$ty`), the trace and the
+/// guest binding (`$guest::$ty`), both ways. The trace crate lists the variants.
+macro_rules! enum_conversions {
+    ($host:ident, $guest:ident, $ty:ident; $trace:ident; $($variant:ident),*) => {
+        impl From<$host::$ty> for wasm_rr_trace::$trace {
+            fn from(value: $host::$ty) -> Self {
+                match value { $($host::$ty::$variant => Self::$variant,)* }
+            }
+        }
+        impl From<wasm_rr_trace::$trace> for $guest::$ty {
+            fn from(value: wasm_rr_trace::$trace) -> Self {
+                match value { $(wasm_rr_trace::$trace::$variant => Self::$variant,)* }
+            }
+        }
+        impl From<$guest::$ty> for wasm_rr_trace::$trace {
+            fn from(value: $guest::$ty) -> Self {
+                match value { $($guest::$ty::$variant => Self::$variant,)* }
+            }
+        }
+        impl From<wasm_rr_trace::$trace> for $host::$ty {
+            fn from(value: wasm_rr_trace::$trace) -> Self {
+                match value { $(wasm_rr_trace::$trace::$variant => Self::$variant,)* }
+            }
+        }
+    };
+}
+
 mod cli;
 mod clocks;
 mod filesystem;
 mod io;
 mod log;
 mod random;
+mod results;
+mod sockets;
 
 /// The type that implements every exported interface.
 struct Interposer;

@@ -87,6 +87,12 @@ pub struct GuestOptions {
     /// Preopen a host directory for the guest, at GUEST_DIR or at the same path
     #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
     pub dirs: Vec<String>,
+    /// A WASI option, as `wasmtime run -S` takes it: `inherit-network` lets the guest reach
+    /// any address (by default it may create sockets but reach none), `allow-ip-name-lookup`
+    /// lets it resolve names, `tcp` and `udp` (on by default) allow those sockets; `KEY=n`
+    /// turns one off
+    #[arg(short = 'S', value_name = "KEY[=y|n]")]
+    pub wasi: Vec<String>,
 }
 
 /// The command-line reference in Markdown, generated from the definitions above.

@@ -3,7 +3,7 @@
 
 use crate::cli::GuestOptions;
 use crate::rr_log::{RecordError, ReplayError, RrLog};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use wasm_rr_trace::json::TraceError;
 use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -66,6 +66,28 @@ pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
             .preopened_dir(host, guest, FsPerms::ReadWrite)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("--dir {spec}"))?;
+    }
+    // As `wasmtime run`: TCP and UDP sockets, but no address to reach, and no name lookup.
+    builder.allow_tcp(true).allow_udp(true);
+    for spec in &options.wasi {
+        let (key, enable) = match spec.split_once('=') {
+            None => (spec.as_str(), true),
+            Some((key, "y" | "yes" | "true")) => (key, true),
+            Some((key, "n" | "no" | "false")) => (key, false),
+            Some(_) => bail!("-S {spec}: the value must be y or n"),
+        };
+        match key {
+            "inherit-network" if enable => {
+                builder.inherit_network();
+            }
+            "inherit-network" => {}
+            "allow-ip-name-lookup" => {
+                builder.allow_ip_name_lookup(enable);
+            }
+            _ => bail!(
+                "-S {spec}: unknown WASI option (known: inherit-network, allow-ip-name-lookup)"
+            ),
+        }
     }
     Ok(builder.build())
 }

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `wasm-rr` command: real wasmtime, real WASI, real trace files.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -499,6 +501,132 @@ fn a_100_mb_file_records_and_replays_in_bounded_memory() {
     );
     assert!(record_kib < limit_kib, "record peaked at {record_kib} KiB");
     assert!(replay_kib < limit_kib, "replay peaked at {replay_kib} KiB");
+}
+
+fn record_echo_client(trace: &Path, server: &str, lines: &[&str]) -> Output {
+    let app = example("tcp_echo_client");
+    run(wasm_rr()
+        .arg("record")
+        .arg(app)
+        .arg("-t")
+        .arg(trace)
+        .args(["-S", "inherit-network", "--", server])
+        .args(lines))
+}
+
+#[test]
+fn tcp_is_recorded_and_replays_with_the_server_down() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("tcp.json");
+    let (address, server) = common::echo_server_once();
+    let recorded = record_echo_client(&trace, &address.to_string(), &["ping", "pong"]);
+    server.join().unwrap();
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert_eq!(
+        stdout(&recorded),
+        format!(
+            "connected to {address}\nsent \"ping\", got \"ping\"\nsent \"pong\", got \"pong\"\n"
+        )
+    );
+    // The server is gone: a new run could not connect, but the replay needs no socket.
+    let replayed = replay(&example("tcp_echo_client"), &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+
+    // Sending something else diverges: edit the arguments the guest sends.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    std::fs::write(&trace, text.replace("\"ping\"", "\"PING\"")).unwrap();
+    let out = replay(&example("tcp_echo_client"), &trace);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the guest called wasi:io/streams.output-stream.write(stream: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_refused_connection_is_recorded() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("refused.json");
+    let address = common::closed_port().to_string();
+    let app = example("tcp_echo_client");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["-S", "inherit-network", "--", &address]));
+    assert_eq!(recorded.status.code(), Some(1));
+    assert_eq!(
+        stderr(&recorded),
+        format!("tcp_echo_client: connecting to {address}: connection-refused\n")
+    );
+    assert!(std::fs::read_to_string(&trace)
+        .unwrap()
+        .contains("\"connection-refused\""));
+    let replayed = replay(&app, &trace);
+    assert_eq!(replayed.status.code(), Some(1));
+    assert_eq!(stderr(&replayed), stderr(&recorded));
+}
+
+#[test]
+fn without_inherit_network_the_guest_gets_what_wasmtime_gives() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("denied.json");
+    let (address, _server) = common::echo_server_once();
+    let app = example("tcp_echo_client");
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["--", &address.to_string()]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!("tcp_echo_client: connecting to {address}: access-denied\n")
+    );
+    let unknown = run(wasm_rr().arg("record").arg(&app).args([
+        "-t",
+        trace.to_str().unwrap(),
+        "-S",
+        "tcp-magic",
+    ]));
+    assert_eq!(unknown.status.code(), Some(125));
+    assert!(
+        stderr(&unknown).contains("-S tcp-magic: unknown WASI option"),
+        "{}",
+        stderr(&unknown)
+    );
+    // Unblock the server's accept.
+    drop(std::net::TcpStream::connect(address));
+}
+
+#[test]
+fn name_lookups_are_recorded() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("dns.json");
+    let app = example("dns_lookup");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["-S", "allow-ip-name-lookup", "--", "localhost"]));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert!(
+        stdout(&recorded).starts_with("localhost: "),
+        "{}",
+        stdout(&recorded)
+    );
+    assert!(
+        stdout(&recorded).contains("127.0.0.1") || stdout(&recorded).contains("::1"),
+        "{}",
+        stdout(&recorded)
+    );
+    let replayed = replay(&app, &trace);
+    assert_eq!(stdout(&replayed), stdout(&recorded));
 }
 
 #[test]

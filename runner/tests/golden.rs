@@ -8,6 +8,8 @@
 //! stdin = "text for the guest\n"                     # for recording
 //! preopen = "/data"                                  # for recording: a temp dir there,
 //! files = { "config.txt" = "size = 3\n" }            #   holding these files
+//! wasi = ["inherit-network"]                         # for recording, as -S takes them
+//! echo_server = true     # for recording: a TCP echo server, at {echo_server} in args
 //! exit_code = 0                                      # of record and replay
 //! ```
 //!
@@ -18,6 +20,8 @@
 //! that fixture instead: a fresh trace from `metadata.toml`, then the replay's outputs.
 //! `WASM_RR_GOLDEN_KEEP_TRACE=1` keeps the trace (one edited by hand) and only refreshes
 //! the outputs.
+
+mod common;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -39,6 +43,11 @@ struct Metadata {
     preopen: Option<String>,
     #[serde(default)]
     files: BTreeMap<String, String>,
+    #[serde(default)]
+    wasi: Vec<String>,
+    /// Start an echo server for the recording; `{echo_server}` in `args` is its address.
+    #[serde(default)]
+    echo_server: bool,
     exit_code: i32,
     /// What the fixture shows, for people reading it.
     #[serde(default)]
@@ -176,8 +185,21 @@ fn record_fixture(dir: &Path) {
                 format!("{}::{guest_dir}", files.path().display()),
             ]);
         }
+        for option in &meta.wasi {
+            args.extend(["-S".to_string(), option.clone()]);
+        }
+        // Replays run with the server stopped: they must need no network.
+        let server = meta.echo_server.then(common::echo_server_once);
+        let echo_address = server
+            .as_ref()
+            .map(|(address, _)| address.to_string())
+            .unwrap_or_default();
         args.push("--".into());
-        args.extend(meta.args.iter().cloned());
+        args.extend(
+            meta.args
+                .iter()
+                .map(|arg| arg.replace("{echo_server}", &echo_address)),
+        );
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = wasm_rr(&args, meta.stdin.as_bytes(), false);
         assert_eq!(

@@ -3,7 +3,9 @@
 
 use crate::{
     Advice, Bytes, Datetime, DescriptorId, DescriptorType, DirectoryEntry, DirectoryStreamId,
-    FsResult, MetadataHash, NewTimestamp, PollableId, Stat, StreamId, StreamResult,
+    FsResult, IncomingDatagram, IpAddress, IpAddressFamily, IpSocketAddress, MetadataHash,
+    NetResult, NewTimestamp, OutgoingDatagram, PollableId, ShutdownType, SocketId, Stat, StreamId,
+    StreamResult,
 };
 
 calls! {
@@ -149,4 +151,70 @@ calls! {
     ReadDirectoryEntry = "directory-entry-stream.read-directory-entry"
         ("wasi:filesystem/types", "directory-entry-stream.read-directory-entry")
         { stream: DirectoryStreamId } -> FsResult<Option<DirectoryEntry>>;
+
+    // wasi:sockets
+    /// On success the lookup gets the next socket number.
+    ResolveAddresses = "ip-name-lookup.resolve-addresses"
+        ("wasi:sockets/ip-name-lookup", "resolve-addresses") { name: String } -> NetResult<()>;
+    ResolveNextAddress = "resolve-address-stream.resolve-next-address"
+        ("wasi:sockets/ip-name-lookup", "resolve-address-stream.resolve-next-address")
+        { stream: SocketId } -> NetResult<Option<IpAddress>>;
+    /// On success the socket gets the next socket number.
+    CreateTcpSocket = "tcp-create-socket.create-tcp-socket"
+        ("wasi:sockets/tcp-create-socket", "create-tcp-socket")
+        { address_family: IpAddressFamily } -> NetResult<()>;
+    TcpStartBind = "tcp-socket.start-bind" ("wasi:sockets/tcp", "tcp-socket.start-bind") { socket: SocketId, local_address: IpSocketAddress } -> NetResult<()>;
+    TcpFinishBind = "tcp-socket.finish-bind" ("wasi:sockets/tcp", "tcp-socket.finish-bind") { socket: SocketId } -> NetResult<()>;
+    TcpStartConnect = "tcp-socket.start-connect" ("wasi:sockets/tcp", "tcp-socket.start-connect") { socket: SocketId, remote_address: IpSocketAddress } -> NetResult<()>;
+    /// On success the connection's input and output streams get the next two stream numbers.
+    TcpFinishConnect = "tcp-socket.finish-connect" ("wasi:sockets/tcp", "tcp-socket.finish-connect") { socket: SocketId } -> NetResult<()>;
+    TcpStartListen = "tcp-socket.start-listen" ("wasi:sockets/tcp", "tcp-socket.start-listen") { socket: SocketId } -> NetResult<()>;
+    TcpFinishListen = "tcp-socket.finish-listen" ("wasi:sockets/tcp", "tcp-socket.finish-listen") { socket: SocketId } -> NetResult<()>;
+    /// On success the accepted socket gets the next socket number, its streams the next two stream numbers.
+    TcpAccept = "tcp-socket.accept" ("wasi:sockets/tcp", "tcp-socket.accept") { socket: SocketId } -> NetResult<()>;
+    TcpLocalAddress = "tcp-socket.local-address" ("wasi:sockets/tcp", "tcp-socket.local-address") { socket: SocketId } -> NetResult<IpSocketAddress>;
+    TcpRemoteAddress = "tcp-socket.remote-address" ("wasi:sockets/tcp", "tcp-socket.remote-address") { socket: SocketId } -> NetResult<IpSocketAddress>;
+    TcpIsListening = "tcp-socket.is-listening" ("wasi:sockets/tcp", "tcp-socket.is-listening") { socket: SocketId } -> bool;
+    TcpAddressFamily = "tcp-socket.address-family" ("wasi:sockets/tcp", "tcp-socket.address-family") { socket: SocketId } -> IpAddressFamily;
+    TcpSetListenBacklogSize = "tcp-socket.set-listen-backlog-size" ("wasi:sockets/tcp", "tcp-socket.set-listen-backlog-size") { socket: SocketId, value: u64 } -> NetResult<()>;
+    TcpKeepAliveEnabled = "tcp-socket.keep-alive-enabled" ("wasi:sockets/tcp", "tcp-socket.keep-alive-enabled") { socket: SocketId } -> NetResult<bool>;
+    TcpSetKeepAliveEnabled = "tcp-socket.set-keep-alive-enabled" ("wasi:sockets/tcp", "tcp-socket.set-keep-alive-enabled") { socket: SocketId, value: bool } -> NetResult<()>;
+    TcpKeepAliveIdleTime = "tcp-socket.keep-alive-idle-time" ("wasi:sockets/tcp", "tcp-socket.keep-alive-idle-time") { socket: SocketId } -> NetResult<u64>;
+    TcpSetKeepAliveIdleTime = "tcp-socket.set-keep-alive-idle-time" ("wasi:sockets/tcp", "tcp-socket.set-keep-alive-idle-time") { socket: SocketId, value: u64 } -> NetResult<()>;
+    TcpKeepAliveInterval = "tcp-socket.keep-alive-interval" ("wasi:sockets/tcp", "tcp-socket.keep-alive-interval") { socket: SocketId } -> NetResult<u64>;
+    TcpSetKeepAliveInterval = "tcp-socket.set-keep-alive-interval" ("wasi:sockets/tcp", "tcp-socket.set-keep-alive-interval") { socket: SocketId, value: u64 } -> NetResult<()>;
+    TcpKeepAliveCount = "tcp-socket.keep-alive-count" ("wasi:sockets/tcp", "tcp-socket.keep-alive-count") { socket: SocketId } -> NetResult<u32>;
+    TcpSetKeepAliveCount = "tcp-socket.set-keep-alive-count" ("wasi:sockets/tcp", "tcp-socket.set-keep-alive-count") { socket: SocketId, value: u32 } -> NetResult<()>;
+    TcpHopLimit = "tcp-socket.hop-limit" ("wasi:sockets/tcp", "tcp-socket.hop-limit") { socket: SocketId } -> NetResult<u8>;
+    TcpSetHopLimit = "tcp-socket.set-hop-limit" ("wasi:sockets/tcp", "tcp-socket.set-hop-limit") { socket: SocketId, value: u8 } -> NetResult<()>;
+    TcpReceiveBufferSize = "tcp-socket.receive-buffer-size" ("wasi:sockets/tcp", "tcp-socket.receive-buffer-size") { socket: SocketId } -> NetResult<u64>;
+    TcpSetReceiveBufferSize = "tcp-socket.set-receive-buffer-size" ("wasi:sockets/tcp", "tcp-socket.set-receive-buffer-size") { socket: SocketId, value: u64 } -> NetResult<()>;
+    TcpSendBufferSize = "tcp-socket.send-buffer-size" ("wasi:sockets/tcp", "tcp-socket.send-buffer-size") { socket: SocketId } -> NetResult<u64>;
+    TcpSetSendBufferSize = "tcp-socket.set-send-buffer-size" ("wasi:sockets/tcp", "tcp-socket.set-send-buffer-size") { socket: SocketId, value: u64 } -> NetResult<()>;
+    TcpShutdown = "tcp-socket.shutdown" ("wasi:sockets/tcp", "tcp-socket.shutdown") { socket: SocketId, shutdown_type: ShutdownType } -> NetResult<()>;
+    /// On success the socket gets the next socket number.
+    CreateUdpSocket = "udp-create-socket.create-udp-socket"
+        ("wasi:sockets/udp-create-socket", "create-udp-socket")
+        { address_family: IpAddressFamily } -> NetResult<()>;
+    UdpStartBind = "udp-socket.start-bind" ("wasi:sockets/udp", "udp-socket.start-bind") { socket: SocketId, local_address: IpSocketAddress } -> NetResult<()>;
+    UdpFinishBind = "udp-socket.finish-bind" ("wasi:sockets/udp", "udp-socket.finish-bind") { socket: SocketId } -> NetResult<()>;
+    /// On success the incoming and outgoing datagram streams get the next two socket numbers.
+    UdpStream = "udp-socket.stream" ("wasi:sockets/udp", "udp-socket.stream") { socket: SocketId, remote_address: Option<IpSocketAddress> } -> NetResult<()>;
+    UdpLocalAddress = "udp-socket.local-address" ("wasi:sockets/udp", "udp-socket.local-address") { socket: SocketId } -> NetResult<IpSocketAddress>;
+    UdpRemoteAddress = "udp-socket.remote-address" ("wasi:sockets/udp", "udp-socket.remote-address") { socket: SocketId } -> NetResult<IpSocketAddress>;
+    UdpAddressFamily = "udp-socket.address-family" ("wasi:sockets/udp", "udp-socket.address-family") { socket: SocketId } -> IpAddressFamily;
+    UdpUnicastHopLimit = "udp-socket.unicast-hop-limit" ("wasi:sockets/udp", "udp-socket.unicast-hop-limit") { socket: SocketId } -> NetResult<u8>;
+    UdpSetUnicastHopLimit = "udp-socket.set-unicast-hop-limit" ("wasi:sockets/udp", "udp-socket.set-unicast-hop-limit") { socket: SocketId, value: u8 } -> NetResult<()>;
+    UdpReceiveBufferSize = "udp-socket.receive-buffer-size" ("wasi:sockets/udp", "udp-socket.receive-buffer-size") { socket: SocketId } -> NetResult<u64>;
+    UdpSetReceiveBufferSize = "udp-socket.set-receive-buffer-size" ("wasi:sockets/udp", "udp-socket.set-receive-buffer-size") { socket: SocketId, value: u64 } -> NetResult<()>;
+    UdpSendBufferSize = "udp-socket.send-buffer-size" ("wasi:sockets/udp", "udp-socket.send-buffer-size") { socket: SocketId } -> NetResult<u64>;
+    UdpSetSendBufferSize = "udp-socket.set-send-buffer-size" ("wasi:sockets/udp", "udp-socket.set-send-buffer-size") { socket: SocketId, value: u64 } -> NetResult<()>;
+    IncomingDatagramReceive = "incoming-datagram-stream.receive"
+        ("wasi:sockets/udp", "incoming-datagram-stream.receive")
+        { stream: SocketId, max_results: u64 } -> NetResult<Vec<IncomingDatagram>>;
+    OutgoingDatagramCheckSend = "outgoing-datagram-stream.check-send"
+        ("wasi:sockets/udp", "outgoing-datagram-stream.check-send") { stream: SocketId } -> NetResult<u64>;
+    OutgoingDatagramSend = "outgoing-datagram-stream.send"
+        ("wasi:sockets/udp", "outgoing-datagram-stream.send")
+        { stream: SocketId, datagrams: Vec<OutgoingDatagram> } -> NetResult<u64>;
 }

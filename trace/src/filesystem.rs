@@ -48,15 +48,6 @@ macro_rules! advice_variants {
     };
 }
 
-macro_rules! wit_enum {
-    ($(#[$meta:meta])* $name:ident; $($variant:ident),*) => {
-        $(#[$meta])*
-        #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-        #[serde(rename_all = "kebab-case")]
-        pub enum $name { $($variant),* }
-    };
-}
-
 error_code_variants!(wit_enum!(
     /// `error-code`, written in JSON as in WIT: `"no-entry"`.
     ErrorCode;

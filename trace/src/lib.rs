@@ -15,17 +15,29 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Defines a WIT enum's mirror, written in JSON as in WIT (`"no-entry"`).
+macro_rules! wit_enum {
+    ($(#[$meta:meta])* $name:ident; $($variant:ident),*) => {
+        $(#[$meta])*
+        #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),* }
+    };
+}
+
 mod bytes;
 mod clocks;
 mod filesystem;
 mod io;
 #[cfg(feature = "json")]
 pub mod json;
+mod sockets;
 
 pub use bytes::Bytes;
 pub use clocks::Datetime;
 pub use filesystem::*;
 pub use io::*;
+pub use sockets::*;
 
 /// Version of the trace format; bumped on any incompatible change to these types.
 pub const FORMAT_VERSION: u32 = 2;
