@@ -604,6 +604,41 @@ fn without_inherit_network_the_guest_gets_what_wasmtime_gives() {
 }
 
 #[test]
+fn udp_datagrams_are_recorded_and_replay_with_the_server_down() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("udp.json");
+    let (address, server) = common::udp_echo_server(2);
+    let app = example("udp_echo_client");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args([
+            "-S",
+            "inherit-network",
+            "--",
+            &address.to_string(),
+            "one",
+            "two",
+        ]));
+    server.join().unwrap();
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert_eq!(
+        stdout(&recorded),
+        "sent \"one\", got \"one\"\nsent \"two\", got \"two\"\n"
+    );
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        text.contains("\"incoming-datagram-stream.receive\""),
+        "{text}"
+    );
+    let replayed = replay(&app, &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+}
+
+#[test]
 fn name_lookups_are_recorded() {
     let work = tempfile::tempdir().unwrap();
     let trace = work.path().join("dns.json");
