@@ -24,6 +24,7 @@ pub enum Command {
     Record(RecordArgs),
     Replay(ReplayArgs),
     Compose(ComposeArgs),
+    Run(RunArgs),
 }
 
 /// Run an app and record its inputs into a trace.
@@ -32,11 +33,20 @@ pub enum Command {
 /// is complete either way.
 #[derive(Args, Debug)]
 pub struct RecordArgs {
-    /// The app: a WASI 0.2 component, or a wasm32-wasip1 core module (adapted automatically)
-    pub app: PathBuf,
     /// Where to write the trace
     #[arg(short, long, value_name = "TRACE", default_value = DEFAULT_TRACE)]
     pub trace: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Run an app without recording, as `wasmtime run` would: the baseline of the benchmarks.
+///
+/// Exits with the guest's exit status, or 134 when the guest traps or panics.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The app: a WASI 0.2 component, or a wasm32-wasip1 core module (adapted automatically)
+    pub app: PathBuf,
     /// The app's first argument (argv[0]); by default the app's file name, so that the
     /// trace does not depend on where the app was
     #[arg(long, value_name = "NAME")]
@@ -46,6 +56,22 @@ pub struct RecordArgs {
     /// Arguments for the app (after `--`)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
+}
+
+impl RunArgs {
+    /// The guest's arguments: argv[0], then the app's arguments.
+    pub fn argv(&self) -> Vec<String> {
+        let argv0 = match &self.argv0 {
+            Some(argv0) => argv0.clone(),
+            None => {
+                let name = self.app.file_name().map(|name| name.to_string_lossy());
+                name.unwrap_or_default().into_owned()
+            }
+        };
+        std::iter::once(argv0)
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
 }
 
 /// Replay an app from a trace.

@@ -4,6 +4,8 @@
 use crate::cli::GuestOptions;
 use crate::rr_log::{RecordError, ReplayError, RrLog};
 use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use wasm_rr_trace::json::TraceError;
 use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -100,29 +102,84 @@ pub fn replay_wasi() -> WasiCtx {
     builder.build()
 }
 
-/// Runs a composed component to its end. The outer error is a failure to start; the inner
+/// The component that `make` gives, compiled for [`engine`]. Compiled components are
+/// cached, as `wasmtime` caches them, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), keyed by `inputs` (what `make`
+/// derives the component from) and this wasm-rr's version; a warm start neither composes
+/// nor compiles. The cache is best effort: a failure to use it only costs time.
+pub fn cached_component(
+    inputs: &[&[u8]],
+    make: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Component> {
+    let engine = engine()?;
+    let mut key = Sha256::new();
+    key.update(env!("CARGO_PKG_VERSION"));
+    for input in inputs {
+        key.update((input.len() as u64).to_le_bytes());
+        key.update(input);
+    }
+    let key: String = key
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let path = cache_dir().map(|dir| dir.join(format!("{key}.cwasm")));
+    if let Some(path) = path.as_ref().filter(|path| path.is_file()) {
+        // SAFETY: the file is one this function wrote with `Component::serialize` for the
+        // same wasm-rr; wasmtime checks that it was compiled for this engine's settings.
+        if let Ok(component) = unsafe { Component::deserialize_file(&engine, path) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(&engine, make()?)
+        .map_err(anyhow::Error::from)
+        .context("compiling the component")?;
+    if let (Some(path), Ok(bytes)) = (path, component.serialize()) {
+        let _ = write_atomically(&path, &bytes);
+    }
+    Ok(component)
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WASM_RR_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("wasm-rr"))
+}
+
+/// Writes `bytes` to `path` through a temporary file, so that a reader never sees half.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Runs a compiled component to its end. The outer error is a failure to start; the inner
 /// one a wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
 /// ended. The log is handed back so that the caller can finish the trace.
-pub fn run(composed: &[u8], wasi: WasiCtx, log: RrLog) -> Result<(Result<Outcome>, RrLog)> {
-    let engine = engine()?;
-    let component = Component::new(&engine, composed)
-        .map_err(anyhow::Error::from)
-        .context("compiling the composed component")?;
-    let mut linker = Linker::<State>::new(&engine);
+pub fn run(component: &Component, wasi: WasiCtx, log: RrLog) -> Result<(Result<Outcome>, RrLog)> {
+    let engine = component.engine();
+    let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     rr::log::log::add_to_linker::<State, HasSelf<RrLog>>(&mut linker, |state| &mut state.log)?;
 
     let mut store = Store::new(
-        &engine,
+        engine,
         State {
             wasi,
             table: ResourceTable::new(),
             log,
         },
     );
-    let command = Command::instantiate(&mut store, &component, &linker)
+    let command = Command::instantiate(&mut store, component, &linker)
         .map_err(anyhow::Error::from)
-        .context("instantiating the composed component")?;
+        .context("instantiating the component")?;
     let result = command.wasi_cli_run().call_run(&mut store);
     let outcome = match result {
         Ok(Ok(())) => Ok(Outcome::Exit(0)),

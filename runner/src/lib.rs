@@ -27,6 +27,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
         cli::Command::Record(args) => record(&args),
         cli::Command::Replay(args) => replay(&args),
+        cli::Command::Run(args) => run_plain(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose(&app)?;
@@ -38,32 +39,32 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
 }
 
 fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
-    let app = read_app(&args.app)?;
-    let composed = compose(&app)?;
+    let app = read_app(&args.run.app)?;
     let header = Header {
         wasm_rr_trace: FORMAT_VERSION,
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
         app_sha256: sha256_hex(&app),
     };
+    let component = composed_component(&app)?;
     let writer = TraceWriter::create(&args.trace, &header)?;
-    let argv0 = match &args.argv0 {
-        Some(argv0) => argv0.clone(),
-        None => args
-            .app
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    };
-    let mut argv = vec![argv0];
-    argv.extend(args.args.iter().cloned());
-    let wasi = host::record_wasi(&argv, &args.guest)?;
-    let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::record(writer))?;
+    let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
+    let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::record(writer))?;
     let rr_log::RrLog::Record(recorder) = log else {
         bail!("internal: the log changed mode")
     };
     let outcome = outcome?;
     recorder.finish(outcome.clone())?;
     Ok(report(&outcome))
+}
+
+fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
+    let app = read_app(&args.app)?;
+    let component = host::cached_component(&[&app], || {
+        Ok(wasm_rr_composer::app_component(&app)?.into_owned())
+    })?;
+    let wasi = host::record_wasi(&args.argv(), &args.guest)?;
+    let (outcome, _) = host::run(&component, wasi, rr_log::RrLog::Passthrough)?;
+    Ok(report(&outcome?))
 }
 
 fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
@@ -79,9 +80,9 @@ fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
             app_sha256
         );
     }
-    let composed = compose(&app)?;
+    let component = composed_component(&app)?;
     let wasi = host::replay_wasi();
-    let (outcome, log) = host::run(&composed, wasi, rr_log::RrLog::replay(reader))?;
+    let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::replay(reader))?;
     let rr_log::RrLog::Replay(mut replayer) = log else {
         bail!("internal: the log changed mode")
     };
@@ -107,6 +108,11 @@ fn read_app(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     wasm_rr_composer::wasm_kind(&bytes).with_context(|| path.display().to_string())?;
     Ok(bytes)
+}
+
+/// The app with the interposer in front, compiled (or from the cache).
+fn composed_component(app: &[u8]) -> Result<wasmtime::component::Component> {
+    host::cached_component(&[app, INTERPOSER], || compose(app))
 }
 
 /// The app with the interposer in front, unless it already has one.
