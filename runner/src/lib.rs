@@ -45,21 +45,29 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
         app_sha256: sha256_hex(&app),
     };
-    let component = composed_component(&app)?;
+    let component = composed_component(&app, &header.app_sha256)?;
     let writer = TraceWriter::create(&args.trace, &header)?;
     let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
     let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::record(writer))?;
     let rr_log::RrLog::Record(recorder) = log else {
         bail!("internal: the log changed mode")
     };
-    let outcome = outcome?;
-    recorder.finish(outcome.clone())?;
-    Ok(report(&outcome))
+    match outcome {
+        Ok(outcome) => {
+            recorder.finish(outcome.clone())?;
+            Ok(report(&outcome))
+        }
+        // The trace still ends: with what stopped the run, or with why it could not.
+        Err(error) => {
+            recorder.finish(Outcome::Trap(format!("{error:#}")))?;
+            Err(error)
+        }
+    }
 }
 
 fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
-    let component = host::cached_component(&[&app], || {
+    let component = host::cached_component(&[sha256_hex(&app).as_bytes()], || {
         Ok(wasm_rr_composer::app_component(&app)?.into_owned())
     })?;
     let wasi = host::record_wasi(&args.argv(), &args.guest)?;
@@ -80,7 +88,7 @@ fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
             app_sha256
         );
     }
-    let component = composed_component(&app)?;
+    let component = composed_component(&app, &app_sha256)?;
     let wasi = host::replay_wasi();
     let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::replay(reader))?;
     let rr_log::RrLog::Replay(mut replayer) = log else {
@@ -111,8 +119,10 @@ fn read_app(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// The app with the interposer in front, compiled (or from the cache).
-fn composed_component(app: &[u8]) -> Result<wasmtime::component::Component> {
-    host::cached_component(&[app, INTERPOSER], || compose(app))
+fn composed_component(app: &[u8], app_sha256: &str) -> Result<wasmtime::component::Component> {
+    let interposer_sha256 = env!("WASM_RR_INTERPOSER_SHA256");
+    let inputs = [app_sha256.as_bytes(), interposer_sha256.as_bytes()];
+    host::cached_component(&inputs, || compose(app))
 }
 
 /// The app with the interposer in front, unless it already has one.

@@ -3,9 +3,14 @@
 //! The interposer sends each event as postcard bytes; record decodes and writes it as a
 //! JSON line, replay reads a JSON line and encodes it back. Both stream, so memory stays
 //! bounded whatever the trace's length.
+//!
+//! Recording, the guest's thread only queues each event's bytes: a writer thread turns
+//! them into JSON and writes them, on the machine's other core.
 
 use crate::host::rr::log::log::{Host, Mode};
 use std::fmt;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 use wasm_rr_trace::json::{TraceReader, TraceWriter};
 use wasm_rr_trace::{Event, Outcome};
 use wasmtime::Result;
@@ -19,7 +24,19 @@ pub enum RrLog {
 
 impl RrLog {
     pub fn record(writer: TraceWriter) -> Self {
-        RrLog::Record(Recorder { writer })
+        let (batches, queue) = sync_channel::<Vec<u8>>(QUEUED_BATCHES);
+        let writer = std::thread::spawn(move || -> Result<TraceWriter, String> {
+            let mut writer = writer;
+            for batch in queue {
+                write_batch(&mut writer, &batch)?;
+            }
+            Ok(writer)
+        });
+        RrLog::Record(Recorder {
+            batch: Vec::with_capacity(BATCH_BYTES),
+            batches,
+            writer,
+        })
     }
 
     pub fn replay(reader: TraceReader) -> Self {
@@ -30,15 +47,63 @@ impl RrLog {
     }
 }
 
+/// Bytes of queued events handed to the writer thread at once.
+const BATCH_BYTES: usize = 1 << 16;
+/// Batches in flight: what bounds the memory of a recording whose disk is slow.
+const QUEUED_BATCHES: usize = 8;
+
 pub struct Recorder {
-    writer: TraceWriter,
+    /// Events not yet handed to the writer: each a little-endian `u32` length and its bytes.
+    batch: Vec<u8>,
+    batches: SyncSender<Vec<u8>>,
+    writer: JoinHandle<Result<TraceWriter, String>>,
 }
 
 impl Recorder {
-    /// Ends the trace with how the run ended.
-    pub fn finish(self, outcome: Outcome) -> anyhow::Result<()> {
-        Ok(self.writer.finish(outcome)?)
+    fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {
+        self.batch
+            .extend_from_slice(&(event.len() as u32).to_le_bytes());
+        self.batch.extend_from_slice(event);
+        if self.batch.len() >= BATCH_BYTES {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+            // A closed queue means the writer stopped on an error, which `finish` reports.
+            self.batches
+                .send(batch)
+                .map_err(|_| RecordError("the trace writer stopped".into()))?;
+        }
+        Ok(())
     }
+
+    /// Writes what is queued and ends the trace with how the run ended.
+    pub fn finish(self, outcome: Outcome) -> anyhow::Result<()> {
+        let Recorder {
+            batch,
+            batches,
+            writer,
+        } = self;
+        let _ = batches.send(batch);
+        drop(batches);
+        let writer = writer
+            .join()
+            .map_err(|_| RecordError("the trace writer panicked".into()))?
+            .map_err(RecordError)?;
+        Ok(writer.finish(outcome)?)
+    }
+}
+
+/// Decodes a batch of queued events and writes them to the trace.
+fn write_batch(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String> {
+    while let Some((length, rest)) = batch.split_first_chunk::<4>() {
+        let length = u32::from_le_bytes(*length) as usize;
+        let (event, rest) = rest
+            .split_at_checked(length)
+            .ok_or("a queued event was cut short")?;
+        let event = Event::decode(event)
+            .map_err(|e| format!("the interposer sent an event this host cannot read: {e}"))?;
+        writer.event(&event).map_err(|e| e.to_string())?;
+        batch = rest;
+    }
+    Ok(())
 }
 
 pub struct Replayer {
@@ -118,16 +183,7 @@ impl Host for RrLog {
                 RecordError("the interposer appended an event outside record mode".into()).into(),
             );
         };
-        let event = Event::decode(&event).map_err(|e| {
-            RecordError(format!(
-                "the interposer sent an event this host cannot read: {e}"
-            ))
-        })?;
-        recorder
-            .writer
-            .event(&event)
-            .map_err(|e| RecordError(e.to_string()))?;
-        Ok(())
+        Ok(recorder.append(&event)?)
     }
 
     fn next(&mut self) -> Result<Option<Vec<u8>>> {
