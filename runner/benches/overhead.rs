@@ -31,11 +31,21 @@ pub struct Config {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
     Plain,
+    /// Recording to a JSON trace.
     Record,
     Replay,
+    /// Recording to a binary trace.
+    RecordBinary,
+    ReplayBinary,
 }
 
-const MODES: [Mode; 3] = [Mode::Plain, Mode::Record, Mode::Replay];
+const MODES: [Mode; 5] = [
+    Mode::Plain,
+    Mode::Record,
+    Mode::Replay,
+    Mode::RecordBinary,
+    Mode::ReplayBinary,
+];
 
 impl Mode {
     fn name(self) -> &'static str {
@@ -43,7 +53,13 @@ impl Mode {
             Mode::Plain => "plain",
             Mode::Record => "record",
             Mode::Replay => "replay",
+            Mode::RecordBinary => "record (binary)",
+            Mode::ReplayBinary => "replay (binary)",
         }
+    }
+
+    fn is_replay(self) -> bool {
+        matches!(self, Mode::Replay | Mode::ReplayBinary)
     }
 }
 
@@ -64,11 +80,12 @@ pub struct CaseResult {
     pub name: &'static str,
     pub what: String,
     /// Median seconds per mode, in [`MODES`] order.
-    pub medians: [f64; 3],
+    pub medians: [f64; 5],
     /// Highest peak resident memory per mode, in KiB.
-    pub peak_kib: [u64; 3],
-    pub trace_bytes: u64,
+    pub peak_kib: [u64; 5],
     pub trace_events: u64,
+    pub json_bytes: u64,
+    pub binary_bytes: u64,
 }
 
 impl CaseResult {
@@ -193,14 +210,13 @@ pub fn run(config: &Config) -> Result<Report, String> {
 }
 
 fn run_case(case: &Case, runs: usize, work: &Path) -> Result<CaseResult, String> {
-    let trace = work.join(format!("{}.json", case.name));
     let warm_cache = work.join("cache");
     // One untimed round: fills the cache and makes the trace that replay reads.
     for mode in MODES {
-        run_once(case, mode, &trace, &warm_cache)?;
+        run_once(case, mode, work, &warm_cache)?;
     }
-    let mut times: [Vec<f64>; 3] = Default::default();
-    let mut peak_kib = [0u64; 3];
+    let mut times: [Vec<f64>; 5] = Default::default();
+    let mut peak_kib = [0u64; 5];
     for run in 0..runs {
         for mode in MODES {
             let cache = if case.cold {
@@ -208,50 +224,56 @@ fn run_case(case: &Case, runs: usize, work: &Path) -> Result<CaseResult, String>
             } else {
                 warm_cache.clone()
             };
-            let (elapsed, kib) = run_once(case, mode, &trace, &cache)?;
+            let (elapsed, kib) = run_once(case, mode, work, &cache)?;
             times[mode as usize].push(elapsed.as_secs_f64());
             peak_kib[mode as usize] = peak_kib[mode as usize].max(kib);
         }
     }
-    let text = std::fs::read_to_string(&trace).map_err(|e| e.to_string())?;
+    let text =
+        std::fs::read_to_string(trace_path(case, Mode::Record, work)).map_err(|e| e.to_string())?;
+    let binary =
+        std::fs::metadata(trace_path(case, Mode::RecordBinary, work)).map_err(|e| e.to_string())?;
     Ok(CaseResult {
         name: case.name,
         what: case.what.clone(),
         medians: times.map(|mut t| median(&mut t)),
         peak_kib,
-        trace_bytes: text.len() as u64,
         // Every line but the header and the end line is an event.
         trace_events: text.lines().count().saturating_sub(2) as u64,
+        json_bytes: text.len() as u64,
+        binary_bytes: binary.len(),
     })
+}
+
+/// The trace a mode writes or reads.
+fn trace_path(case: &Case, mode: Mode, work: &Path) -> PathBuf {
+    let extension = match mode {
+        Mode::RecordBinary | Mode::ReplayBinary => "bin",
+        _ => "json",
+    };
+    work.join(format!("{}.{extension}", case.name))
 }
 
 /// Runs one mode of a case: its wall time and peak resident memory in KiB, sampled from
 /// `/proc` (rusage would count this harness's memory, which the child is forked from).
-fn run_once(
-    case: &Case,
-    mode: Mode,
-    trace: &Path,
-    cache: &Path,
-) -> Result<(Duration, u64), String> {
+fn run_once(case: &Case, mode: Mode, work: &Path, cache: &Path) -> Result<(Duration, u64), String> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-rr"));
     command
         .env("WASM_RR_CACHE_DIR", cache)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    let app = example(case.app);
+    let trace = trace_path(case, mode, work);
     match mode {
-        Mode::Plain => command.arg("run").arg(example(case.app)),
-        Mode::Record => command
-            .arg("record")
-            .arg(example(case.app))
-            .arg("-t")
-            .arg(trace),
-        Mode::Replay => command.arg("replay").arg(example(case.app)).arg(trace),
+        Mode::Plain => command.arg("run").arg(app),
+        Mode::Record | Mode::RecordBinary => command.arg("record").arg(app).arg("-t").arg(trace),
+        Mode::Replay | Mode::ReplayBinary => command.arg("replay").arg(app).arg(trace),
     };
-    if mode != Mode::Replay {
+    if !mode.is_replay() {
         command.arg("--").args(&case.args);
     }
-    match (&case.stdin, mode) {
-        (Some(path), Mode::Plain | Mode::Record) => {
+    match &case.stdin {
+        Some(path) if !mode.is_replay() => {
             command.stdin(std::fs::File::open(path).map_err(|e| e.to_string())?)
         }
         _ => command.stdin(Stdio::null()),
@@ -260,24 +282,29 @@ fn run_once(
     let mut child = command
         .spawn()
         .map_err(|e| format!("starting wasm-rr: {e}"))?;
+    // Memory is sampled on another thread, so that the wait, and the time, stay exact.
     let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
-        if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
-            let kib = line
-                .split_whitespace()
-                .nth(1)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            peak_kib = peak_kib.max(kib);
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak_kib = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+                if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
+                    let kib = line.split_whitespace().nth(1).and_then(|n| n.parse().ok());
+                    peak_kib = peak_kib.max(kib.unwrap_or(0));
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak_kib
+        })
     };
+    let status = child.wait().map_err(|e| e.to_string());
     let elapsed = start.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_kib = sampler.join().unwrap_or(0);
+    let status = status?;
     if !status.success() {
         let mut stderr = String::new();
         if let Some(mut pipe) = child.stderr.take() {
@@ -313,21 +340,21 @@ fn today() -> String {
 /// The table printed and written: medians, ratios and memory.
 fn table(report: &Report) -> String {
     let mut out = String::from(
-        "| case | plain | record | replay | record / plain | replay / plain | peak memory plain / record / replay (MiB) |\n\
+        "| case | plain | record / plain | replay / plain | record / plain, binary | replay / plain, binary | peak memory plain / most (MiB) |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for case in &report.cases {
-        let [plain, record, replay] = case.medians;
-        let [mp, mr, my] = case.peak_kib.map(|kib| kib as f64 / 1024.0);
+        let plain_mib = case.peak_kib[0] as f64 / 1024.0;
+        let most_mib = case.peak_kib.iter().copied().max().unwrap_or(0) as f64 / 1024.0;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.2} | {:.2} | {mp:.0} / {mr:.0} / {my:.0} |",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {plain_mib:.0} / {most_mib:.0} |",
             case.name,
-            seconds(plain),
-            seconds(record),
-            seconds(replay),
+            seconds(case.medians[0]),
             case.ratio(Mode::Record),
             case.ratio(Mode::Replay),
+            case.ratio(Mode::RecordBinary),
+            case.ratio(Mode::ReplayBinary),
         );
     }
     out
@@ -362,28 +389,39 @@ fn targets(report: &Report) -> Vec<Target> {
             });
         }
     };
-    ratio("clock_loop", Mode::Record, 2.0);
-    ratio("clock_loop", Mode::Replay, 1.5);
-    ratio("compute", Mode::Record, 1.03);
-    ratio("compute", Mode::Replay, 1.03);
-    ratio("stdin_copy", Mode::Record, 1.3);
-    ratio("startup_warm", Mode::Record, 1.2);
+    for (record, replay) in [
+        (Mode::Record, Mode::Replay),
+        (Mode::RecordBinary, Mode::ReplayBinary),
+    ] {
+        ratio("clock_loop", record, 2.0);
+        ratio("clock_loop", replay, 1.5);
+        ratio("compute", record, 1.03);
+        ratio("compute", replay, 1.03);
+        ratio("stdin_copy", record, 1.3);
+        ratio("startup_warm", record, 1.2);
+    }
     if let Some(clock) = report.case("clock_loop") {
-        let per_event = clock.trace_bytes as f64 / clock.trace_events.max(1) as f64;
-        targets.push(Target {
-            figure: "trace size of `clock_loop`, JSON".into(),
-            target: "at most 40 bytes per event".into(),
-            measured: format!("{per_event:.1} bytes per event"),
-            met: per_event <= 40.0,
-        });
+        let events = clock.trace_events.max(1) as f64;
+        for (format, bytes, limit) in [
+            ("JSON", clock.json_bytes, 40.0),
+            ("binary", clock.binary_bytes, 12.0),
+        ] {
+            let per_event = bytes as f64 / events;
+            targets.push(Target {
+                figure: format!("trace size of `clock_loop`, {format}"),
+                target: format!("at most {limit} bytes per event"),
+                measured: format!("{per_event:.1} bytes per event"),
+                met: per_event <= limit,
+            });
+        }
     }
     let worst = report
         .cases
         .iter()
         .map(|case| {
             let plain = case.peak_kib[0] as i64;
-            let extra = case.peak_kib[1].max(case.peak_kib[2]) as i64 - plain;
-            (extra, case.name)
+            let most = case.peak_kib[1..].iter().copied().max().unwrap_or(0) as i64;
+            (most - plain, case.name)
         })
         .max();
     if let Some((extra_kib, name)) = worst {
@@ -428,8 +466,8 @@ fn markdown(report: &Report) -> String {
     for case in &report.cases {
         let _ = writeln!(
             out,
-            "- `{}`: {}; its trace has {} events in {} bytes.",
-            case.name, case.what, case.trace_events, case.trace_bytes
+            "- `{}`: {}; its trace has {} events, in {} bytes of JSON or {} of binary.",
+            case.name, case.what, case.trace_events, case.json_bytes, case.binary_bytes
         );
     }
     out
@@ -437,12 +475,17 @@ fn markdown(report: &Report) -> String {
 
 /// A bar chart of the record and replay ratios of every case, as SVG.
 fn chart(report: &Report) -> String {
-    let (row, left, width) = (34.0, 120.0, 420.0);
+    let (row, left, width) = (54.0, 120.0, 420.0);
     let top = 40.0;
     let max = report
         .cases
         .iter()
-        .flat_map(|case| [case.ratio(Mode::Record), case.ratio(Mode::Replay)])
+        .flat_map(|case| {
+            MODES[1..]
+                .iter()
+                .map(|&mode| case.ratio(mode))
+                .collect::<Vec<_>>()
+        })
         .fold(2.0_f64, f64::max);
     let height = top + row * report.cases.len() as f64 + 30.0;
     let mut svg = format!(
@@ -476,10 +519,10 @@ fn chart(report: &Report) -> String {
             .enumerate()
         {
             let ratio = case.ratio(*mode);
-            let bar_y = y + 4.0 + 13.0 * j as f64;
+            let bar_y = y + 3.0 + 12.0 * j as f64;
             let _ = writeln!(
                 svg,
-                "<rect x=\"{left}\" y=\"{bar_y}\" width=\"{:.1}\" height=\"11\" fill=\"{color}\"/>\
+                "<rect x=\"{left}\" y=\"{bar_y}\" width=\"{:.1}\" height=\"10\" fill=\"{color}\"/>\
                  <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\">{} {ratio:.2}</text>",
                 x(ratio) - left,
                 x(ratio) + 4.0,

@@ -25,6 +25,39 @@ pub enum Command {
     Replay(ReplayArgs),
     Compose(ComposeArgs),
     Run(RunArgs),
+    Convert(ConvertArgs),
+}
+
+/// A trace file format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TraceFormat {
+    /// JSON Lines: for people and jq
+    Json,
+    /// Compact binary: for speed and size
+    Binary,
+}
+
+impl From<TraceFormat> for wasm_rr_trace::file::Format {
+    fn from(format: TraceFormat) -> Self {
+        match format {
+            TraceFormat::Json => wasm_rr_trace::file::Format::Json,
+            TraceFormat::Binary => wasm_rr_trace::file::Format::Binary,
+        }
+    }
+}
+
+/// Rewrite a trace in another format.
+///
+/// Replay reads either format; convert a binary trace to JSON to read or edit it, and back.
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The trace to read (either format)
+    pub input: PathBuf,
+    /// The trace to write
+    pub output: PathBuf,
+    /// The format to write; by default binary for a `.bin` output, else JSON
+    #[arg(short, long, value_enum)]
+    pub format: Option<TraceFormat>,
 }
 
 /// Run an app and record its inputs into a trace.
@@ -36,6 +69,9 @@ pub struct RecordArgs {
     /// Where to write the trace
     #[arg(short, long, value_name = "TRACE", default_value = DEFAULT_TRACE)]
     pub trace: PathBuf,
+    /// The trace's format; by default binary for a `.bin` trace, else JSON
+    #[arg(short, long, value_enum)]
+    pub format: Option<TraceFormat>,
     #[command(flatten)]
     pub run: RunArgs,
 }

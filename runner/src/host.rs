@@ -6,7 +6,7 @@ use crate::rr_log::{RecordError, ReplayError, RrLog};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use wasm_rr_trace::json::TraceError;
+use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};

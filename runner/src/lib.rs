@@ -12,7 +12,8 @@ use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::ExitCode;
-use wasm_rr_trace::{json::TraceReader, json::TraceWriter, Header, Outcome, FORMAT_VERSION};
+use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
+use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
 
 /// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
 pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
@@ -28,6 +29,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         cli::Command::Record(args) => record(&args),
         cli::Command::Replay(args) => replay(&args),
         cli::Command::Run(args) => run_plain(&args),
+        cli::Command::Convert(args) => convert(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose(&app)?;
@@ -46,7 +48,10 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         app_sha256: sha256_hex(&app),
     };
     let component = composed_component(&app, &header.app_sha256)?;
-    let writer = TraceWriter::create(&args.trace, &header)?;
+    let format = args
+        .format
+        .map_or_else(|| Format::for_path(&args.trace), Format::from);
+    let writer = TraceWriter::create(&args.trace, &header, format)?;
     let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
     let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::record(writer))?;
     let rr_log::RrLog::Record(recorder) = log else {
@@ -63,6 +68,26 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
             Err(error)
         }
     }
+}
+
+/// Rewrites a trace in another format, event by event.
+fn convert(args: &cli::ConvertArgs) -> Result<ExitCode> {
+    let (mut reader, header) = TraceReader::open(&args.input)?;
+    let format = args
+        .format
+        .map_or_else(|| Format::for_path(&args.output), Format::from);
+    let mut writer = TraceWriter::create(&args.output, &header, format)?;
+    while let Some(event) = reader.next_event()? {
+        writer.event(&event)?;
+    }
+    let Some(outcome) = reader.outcome().cloned() else {
+        bail!(
+            "{} has no end: it was cut short, and is not converted",
+            args.input.display()
+        );
+    };
+    writer.finish(outcome)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {

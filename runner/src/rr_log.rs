@@ -5,13 +5,15 @@
 //! bounded whatever the trace's length.
 //!
 //! Recording, the guest's thread only queues each event's bytes: a writer thread turns
-//! them into JSON and writes them, on the machine's other core.
+//! them into JSON and writes them, on the machine's other core. Replaying, a reader thread
+//! reads and encodes the events ahead of the guest, the same way round.
 
 use crate::host::rr::log::log::{Host, Mode};
 use std::fmt;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
-use wasm_rr_trace::json::{TraceReader, TraceWriter};
+use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter};
 use wasm_rr_trace::{Event, Outcome};
 use wasmtime::Result;
 
@@ -40,8 +42,15 @@ impl RrLog {
     }
 
     pub fn replay(reader: TraceReader) -> Self {
+        let path = reader.path().to_path_buf();
+        let (batches, queue) = sync_channel::<Vec<Ahead>>(QUEUED_BATCHES);
+        std::thread::spawn(move || read_ahead(reader, batches));
         RrLog::Replay(Replayer {
-            reader,
+            path,
+            current: Vec::new().into_iter(),
+            queue,
+            events_read: 0,
+            line: None,
             exhausted: false,
         })
     }
@@ -98,37 +107,94 @@ fn write_batch(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String>
         let (event, rest) = rest
             .split_at_checked(length)
             .ok_or("a queued event was cut short")?;
-        let event = Event::decode(event)
-            .map_err(|e| format!("the interposer sent an event this host cannot read: {e}"))?;
-        writer.event(&event).map_err(|e| e.to_string())?;
+        writer.event_bytes(event).map_err(|e| e.to_string())?;
         batch = rest;
     }
     Ok(())
 }
 
+/// An event read ahead: its wire bytes and the line it is on (in a JSON trace).
+struct ReadEvent {
+    line: Option<u64>,
+    bytes: Vec<u8>,
+}
+
+/// What the reader thread hands the guest's thread, in trace order.
+enum Ahead {
+    Event(ReadEvent),
+    /// A line that is not an event: the replay stops there.
+    Error(TraceError),
+}
+
+/// The reader thread: reads events ahead, in batches of about [`BATCH_BYTES`], until the
+/// trace ends, a line is bad, or the guest's side stops listening.
+fn read_ahead(mut reader: TraceReader, batches: SyncSender<Vec<Ahead>>) {
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    loop {
+        let (item, last) = match reader.next_event_bytes() {
+            Ok(Some(bytes)) => {
+                batch_bytes += bytes.len() + 16;
+                let line = reader.line_number();
+                (Some(Ahead::Event(ReadEvent { line, bytes })), false)
+            }
+            Ok(None) => (None, true),
+            Err(error) => (Some(Ahead::Error(error)), true),
+        };
+        batch.extend(item);
+        if last || batch_bytes >= BATCH_BYTES {
+            if batches.send(std::mem::take(&mut batch)).is_err() || last {
+                return;
+            }
+            batch_bytes = 0;
+        }
+    }
+}
+
 pub struct Replayer {
-    reader: TraceReader,
+    path: PathBuf,
+    current: std::vec::IntoIter<Ahead>,
+    queue: Receiver<Vec<Ahead>>,
+    /// Events handed to the guest; the last one is on `line` (in a JSON trace).
+    events_read: u64,
+    line: Option<u64>,
     /// The guest asked past the last event.
     exhausted: bool,
 }
 
 impl Replayer {
+    /// `event N (FILE:LINE)`, for messages.
+    fn location(&self, event: u64, line: Option<u64>) -> String {
+        match line {
+            Some(line) => format!("event {event} ({}:{line})", self.path.display()),
+            None => format!("event {event} ({})", self.path.display()),
+        }
+    }
+
+    /// The next event's bytes and line, or `None` at the end of the trace.
+    fn next_event(&mut self) -> Result<Option<ReadEvent>, TraceError> {
+        loop {
+            match self.current.next() {
+                Some(Ahead::Event(event)) => return Ok(Some(event)),
+                Some(Ahead::Error(error)) => return Err(error),
+                None => match self.queue.recv() {
+                    Ok(batch) => self.current = batch.into_iter(),
+                    Err(_) => return Ok(None),
+                },
+            }
+        }
+    }
+
     /// After a run that ended normally, any event left unused is a divergence.
     pub fn check_fully_used(&mut self) -> anyhow::Result<()> {
-        let used = self.reader.events_read();
-        let Some(event) = self.reader.next_event()? else {
+        let Some(ReadEvent { line, bytes }) = self.next_event()? else {
             return Ok(());
         };
+        let first = Event::decode(&bytes).map_or_else(|e| e.to_string(), |event| event.describe());
         Err(ReplayError {
-            at: format!(
-                "event {} ({}:{})",
-                used + 1,
-                self.reader.path().display(),
-                self.reader.line_number()
-            ),
+            at: self.location(self.events_read + 1, line),
             message: format!(
-                "the guest ended, but the trace holds more events, starting with {}",
-                event.describe()
+                "the guest ended, but the trace holds more events, starting with {first}"
             ),
         }
         .into())
@@ -193,10 +259,10 @@ impl Host for RrLog {
             )
             .into());
         };
-        match replayer.reader.next_event()? {
-            Some(event) => {
-                let mut bytes = Vec::new();
-                event.encode(&mut bytes);
+        match replayer.next_event()? {
+            Some(ReadEvent { line, bytes }) => {
+                replayer.events_read += 1;
+                replayer.line = line;
                 Ok(Some(bytes))
             }
             None => {
@@ -210,15 +276,10 @@ impl Host for RrLog {
         let at = match self {
             RrLog::Replay(replayer) if replayer.exhausted => format!(
                 "its end ({} events, {})",
-                replayer.reader.events_read(),
-                replayer.reader.path().display()
+                replayer.events_read,
+                replayer.path.display()
             ),
-            RrLog::Replay(replayer) => format!(
-                "event {} ({}:{})",
-                replayer.reader.events_read(),
-                replayer.reader.path().display(),
-                replayer.reader.line_number()
-            ),
+            RrLog::Replay(replayer) => replayer.location(replayer.events_read, replayer.line),
             _ => "no trace".into(),
         };
         Err(ReplayError { at, message }.into())

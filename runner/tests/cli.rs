@@ -757,6 +757,68 @@ fn bad_input_gets_a_one_line_error() {
 }
 
 #[test]
+fn binary_traces_replay_and_convert_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("read_stdin");
+    let binary = dir.path().join("run.bin");
+    let mut child = wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&binary)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"binary \xff\x00 input\n").unwrap();
+    drop(child.stdin.take());
+    let recorded = child.wait_with_output().unwrap();
+    assert!(recorded.status.success());
+    assert!(std::fs::read(&binary)
+        .unwrap()
+        .starts_with(b"wasm-rr binary trace\n"));
+    assert_eq!(stdout(&replay(&app, &binary)), stdout(&recorded));
+
+    // To JSON, readable; back to binary, byte for byte the same.
+    let json = dir.path().join("run.json");
+    let again = dir.path().join("again.bin");
+    assert!(run(wasm_rr().arg("convert").arg(&binary).arg(&json))
+        .status
+        .success());
+    assert!(std::fs::read_to_string(&json)
+        .unwrap()
+        .contains("\"input-stream.blocking-read\""));
+    assert_eq!(stdout(&replay(&app, &json)), stdout(&recorded));
+    assert!(run(wasm_rr().arg("convert").arg(&json).arg(&again))
+        .status
+        .success());
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&binary).unwrap()
+    );
+    // -f overrides the extension.
+    let forced = dir.path().join("forced.json");
+    assert!(run(wasm_rr()
+        .arg("convert")
+        .arg(&json)
+        .arg(&forced)
+        .args(["-f", "binary"]))
+    .status
+    .success());
+    assert_eq!(
+        std::fs::read(&forced).unwrap(),
+        std::fs::read(&binary).unwrap()
+    );
+
+    // A cut trace is refused, with one line.
+    let bytes = std::fs::read(&binary).unwrap();
+    std::fs::write(&binary, &bytes[..bytes.len() - 2]).unwrap();
+    let out = run(wasm_rr().arg("convert").arg(&binary).arg(&json));
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
 fn compose_writes_a_component_that_imports_rr_log() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("print_time.rr.wasm");

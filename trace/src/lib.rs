@@ -5,8 +5,8 @@
 //!
 //! - on the wire between them, each [`Event`] travels as compact postcard bytes
 //!   ([`Event::encode`], [`Event::decode`]), so the guest does no JSON work per call;
-//! - on disk, the runner writes JSON Lines ([`json`]), one event per line, readable by a
-//!   person and by `jq`.
+//! - on disk, the runner writes JSON Lines, one event per line, readable by a person and
+//!   by `jq`, or a compact binary form of the wire bytes ([`file`]).
 //!
 //! Every recorded WASI call is a struct holding the arguments that matter for
 //! divergence detection plus the `result` the guest saw; [`Call`] lets the interposer
@@ -27,10 +27,10 @@ macro_rules! wit_enum {
 
 mod bytes;
 mod clocks;
+#[cfg(feature = "file")]
+pub mod file;
 mod filesystem;
 mod io;
-#[cfg(feature = "json")]
-pub mod json;
 mod sockets;
 
 pub use bytes::Bytes;
