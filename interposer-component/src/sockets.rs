@@ -244,7 +244,31 @@ macro_rules! recorded_methods {
     };
 }
 
+/// Socket functions that take the network and an address: records `$event` with the
+/// socket's number and the address.
+macro_rules! recorded_network_methods {
+    ($($method:ident($address:ident) = $event:ident;)*) => {
+        $(
+            fn $method(
+                &self,
+                network: e_net::NetworkBorrow<'_>,
+                $address: e_net::IpSocketAddress,
+            ) -> GuestResult<()> {
+                let $address = trace::IpSocketAddress::from($address);
+                guest(recorded::<trace::$event>((self.id, $address), || {
+                    traced(self.host().$method(Network::host(&network), $address.into()))
+                }))
+            }
+        )*
+    };
+}
+
 impl e_tcp::GuestTcpSocket for TcpSocket {
+    recorded_network_methods! {
+        start_bind(local_address) = TcpStartBind;
+        start_connect(remote_address) = TcpStartConnect;
+    }
+
     recorded_methods! {
         finish_bind() -> GuestResult<()> = TcpFinishBind;
         start_listen() -> GuestResult<()> = TcpStartListen;
@@ -267,40 +291,6 @@ impl e_tcp::GuestTcpSocket for TcpSocket {
         send_buffer_size() -> GuestResult<u64> = TcpSendBufferSize;
         set_send_buffer_size(value: u64) -> GuestResult<()> = TcpSetSendBufferSize;
         shutdown(shutdown_type: e_tcp::ShutdownType) -> GuestResult<()> = TcpShutdown;
-    }
-
-    fn start_bind(
-        &self,
-        network: e_net::NetworkBorrow<'_>,
-        local_address: e_net::IpSocketAddress,
-    ) -> GuestResult<()> {
-        let local_address = trace::IpSocketAddress::from(local_address);
-        guest(recorded::<trace::TcpStartBind>(
-            (self.id, local_address),
-            || {
-                traced(
-                    self.host()
-                        .start_bind(Network::host(&network), local_address.into()),
-                )
-            },
-        ))
-    }
-
-    fn start_connect(
-        &self,
-        network: e_net::NetworkBorrow<'_>,
-        remote_address: e_net::IpSocketAddress,
-    ) -> GuestResult<()> {
-        let remote_address = trace::IpSocketAddress::from(remote_address);
-        guest(recorded::<trace::TcpStartConnect>(
-            (self.id, remote_address),
-            || {
-                traced(
-                    self.host()
-                        .start_connect(Network::host(&network), remote_address.into()),
-                )
-            },
-        ))
     }
 
     fn finish_connect(&self) -> GuestResult<(e_streams::InputStream, e_streams::OutputStream)> {
@@ -370,6 +360,10 @@ impl UdpSocket {
 }
 
 impl e_udp::GuestUdpSocket for UdpSocket {
+    recorded_network_methods! {
+        start_bind(local_address) = UdpStartBind;
+    }
+
     recorded_methods! {
         finish_bind() -> GuestResult<()> = UdpFinishBind;
         local_address() -> GuestResult<e_net::IpSocketAddress> = UdpLocalAddress;
@@ -380,23 +374,6 @@ impl e_udp::GuestUdpSocket for UdpSocket {
         set_receive_buffer_size(value: u64) -> GuestResult<()> = UdpSetReceiveBufferSize;
         send_buffer_size() -> GuestResult<u64> = UdpSendBufferSize;
         set_send_buffer_size(value: u64) -> GuestResult<()> = UdpSetSendBufferSize;
-    }
-
-    fn start_bind(
-        &self,
-        network: e_net::NetworkBorrow<'_>,
-        local_address: e_net::IpSocketAddress,
-    ) -> GuestResult<()> {
-        let local_address = trace::IpSocketAddress::from(local_address);
-        guest(recorded::<trace::UdpStartBind>(
-            (self.id, local_address),
-            || {
-                traced(
-                    self.host()
-                        .start_bind(Network::host(&network), local_address.into()),
-                )
-            },
-        ))
     }
 
     fn stream(

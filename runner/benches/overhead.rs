@@ -531,7 +531,7 @@ fn chart(report: &Report) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
          <text x=\"10\" y=\"20\" font-size=\"14\">Time relative to the plain run ({}, {} cores)</text>\n",
-        left + width + 60.0,
+        left + width + 150.0,
         report.date,
         report.cores
     );
@@ -553,10 +553,13 @@ fn chart(report: &Report) -> String {
             y + 18.0,
             case.name
         );
-        for (j, (mode, color)) in [(Mode::Record, "#d9534f"), (Mode::Replay, "#5b8dd9")]
-            .iter()
-            .enumerate()
-        {
+        let bars = [
+            (Mode::Record, "#d9534f"),
+            (Mode::Replay, "#5b8dd9"),
+            (Mode::RecordBinary, "#f0ad4e"),
+            (Mode::ReplayBinary, "#5cb85c"),
+        ];
+        for (j, (mode, color)) in bars.iter().enumerate() {
             let ratio = case.ratio(*mode);
             let bar_y = y + 3.0 + 12.0 * j as f64;
             let _ = writeln!(
