@@ -546,6 +546,52 @@ fn tcp_is_recorded_and_replays_with_the_server_down() {
 }
 
 #[test]
+fn a_guest_server_accepts_and_replays_with_no_client() {
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("server.json");
+    let address = common::closed_port();
+    let app = example("tcp_echo_server");
+    let server = wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["-S", "inherit-network", "--", &address.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A real client, once the guest listens (bounded: about ten seconds).
+    let mut client = None;
+    for _ in 0..1000 {
+        if let Ok(stream) = std::net::TcpStream::connect(address) {
+            client = Some(stream);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut client = client.expect("the guest server never listened");
+    std::io::Write::write_all(&mut client, b"hello server\n").unwrap();
+    let mut reply = [0u8; 13];
+    std::io::Read::read_exact(&mut client, &mut reply).unwrap();
+    assert_eq!(&reply, b"hello server\n");
+    drop(client);
+    let recorded = server.wait_with_output().unwrap();
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert_eq!(
+        stdout(&recorded),
+        format!("listening on {address}\naccepted a client\nechoed 13 bytes\n")
+    );
+    assert!(std::fs::read_to_string(&trace)
+        .unwrap()
+        .contains("\"tcp-socket.accept\""));
+    // No client now, and the port may be anyone's: the replay listens on nothing.
+    let replayed = replay(&app, &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+}
+
+#[test]
 fn a_refused_connection_is_recorded() {
     let work = tempfile::tempdir().unwrap();
     let trace = work.path().join("refused.json");
