@@ -1,12 +1,12 @@
 //! `rr:log` over a trace file: the host side of recording and replaying.
 //!
-//! The interposer sends each event as postcard bytes; record decodes and writes it as a
-//! JSON line, replay reads a JSON line and encodes it back. Both stream, so memory stays
-//! bounded whatever the trace's length.
+//! The interposer sends each event as postcard bytes; record writes them to the trace (as
+//! a JSON line, or as they are in a binary trace), replay reads them back. Both stream, so
+//! memory stays bounded whatever the trace's length.
 //!
-//! Recording, the guest's thread only queues each event's bytes: a writer thread turns
-//! them into JSON and writes them, on the machine's other core. Replaying, a reader thread
-//! reads and encodes the events ahead of the guest, the same way round.
+//! Recording, the guest's thread only queues each event's bytes (moved, not copied): a
+//! writer thread turns them into the trace, on the machine's other core. Replaying, a
+//! reader thread reads and encodes the events ahead of the guest, the same way round.
 
 use crate::host::rr::log::log::{Host, Mode};
 use std::fmt;
@@ -26,16 +26,19 @@ pub enum RrLog {
 
 impl RrLog {
     pub fn record(writer: TraceWriter) -> Self {
-        let (batches, queue) = sync_channel::<Vec<u8>>(QUEUED_BATCHES);
+        let (batches, queue) = sync_channel::<Vec<Vec<u8>>>(QUEUED_BATCHES);
         let writer = std::thread::spawn(move || -> Result<TraceWriter, String> {
             let mut writer = writer;
             for batch in queue {
-                write_batch(&mut writer, &batch)?;
+                for event in batch {
+                    writer.event_bytes(&event).map_err(|e| e.to_string())?;
+                }
             }
             Ok(writer)
         });
         RrLog::Record(Recorder {
-            batch: Vec::with_capacity(BATCH_BYTES),
+            batch: Vec::new(),
+            batch_bytes: 0,
             batches,
             writer,
         })
@@ -62,19 +65,20 @@ const BATCH_BYTES: usize = 1 << 16;
 const QUEUED_BATCHES: usize = 8;
 
 pub struct Recorder {
-    /// Events not yet handed to the writer: each a little-endian `u32` length and its bytes.
-    batch: Vec<u8>,
-    batches: SyncSender<Vec<u8>>,
+    /// Events not yet handed to the writer, as the interposer sent them (moved, not copied).
+    batch: Vec<Vec<u8>>,
+    batch_bytes: usize,
+    batches: SyncSender<Vec<Vec<u8>>>,
     writer: JoinHandle<Result<TraceWriter, String>>,
 }
 
 impl Recorder {
-    fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {
-        self.batch
-            .extend_from_slice(&(event.len() as u32).to_le_bytes());
-        self.batch.extend_from_slice(event);
-        if self.batch.len() >= BATCH_BYTES {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+    fn append(&mut self, event: Vec<u8>) -> Result<(), RecordError> {
+        self.batch_bytes += event.len() + 16;
+        self.batch.push(event);
+        if self.batch_bytes >= BATCH_BYTES {
+            self.batch_bytes = 0;
+            let batch = std::mem::take(&mut self.batch);
             // A closed queue means the writer stopped on an error, which `finish` reports.
             self.batches
                 .send(batch)
@@ -89,6 +93,7 @@ impl Recorder {
             batch,
             batches,
             writer,
+            ..
         } = self;
         let _ = batches.send(batch);
         drop(batches);
@@ -98,19 +103,6 @@ impl Recorder {
             .map_err(RecordError)?;
         Ok(writer.finish(outcome)?)
     }
-}
-
-/// Decodes a batch of queued events and writes them to the trace.
-fn write_batch(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String> {
-    while let Some((length, rest)) = batch.split_first_chunk::<4>() {
-        let length = u32::from_le_bytes(*length) as usize;
-        let (event, rest) = rest
-            .split_at_checked(length)
-            .ok_or("a queued event was cut short")?;
-        writer.event_bytes(event).map_err(|e| e.to_string())?;
-        batch = rest;
-    }
-    Ok(())
 }
 
 /// An event read ahead: its wire bytes and the line it is on (in a JSON trace).
@@ -249,7 +241,7 @@ impl Host for RrLog {
                 RecordError("the interposer appended an event outside record mode".into()).into(),
             );
         };
-        Ok(recorder.append(&event)?)
+        Ok(recorder.append(event)?)
     }
 
     fn next(&mut self) -> Result<Option<Vec<u8>>> {
