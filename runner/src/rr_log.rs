@@ -26,19 +26,22 @@ pub enum RrLog {
 
 impl RrLog {
     pub fn record(writer: TraceWriter) -> Self {
-        let (batches, queue) = sync_channel::<Vec<Vec<u8>>>(QUEUED_BATCHES);
+        let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
         let writer = std::thread::spawn(move || -> Result<TraceWriter, String> {
             let mut writer = writer;
-            for batch in queue {
-                for event in batch {
-                    writer.event_bytes(&event).map_err(|e| e.to_string())?;
+            for queued in queue {
+                match queued {
+                    Queued::Packed(batch) => write_packed(&mut writer, &batch)?,
+                    Queued::Large(event) => {
+                        writer.event_bytes(&event).map_err(|e| e.to_string())?
+                    }
                 }
             }
             Ok(writer)
         });
+        let batch = Vec::with_capacity(BATCH_BYTES);
         RrLog::Record(Recorder {
-            batch: Vec::new(),
-            batch_bytes: 0,
+            batch,
             batches,
             writer,
         })
@@ -64,38 +67,59 @@ const BATCH_BYTES: usize = 1 << 16;
 /// Batches in flight: what bounds the memory of a recording whose disk is slow.
 const QUEUED_BATCHES: usize = 8;
 
+/// Events larger than this are handed to the writer as they came; smaller ones are packed.
+const LARGE_EVENT: usize = 4096;
+
+/// What the guest's thread hands the writer thread, in trace order.
+enum Queued {
+    /// Small events, each a little-endian `u32` length and its bytes.
+    Packed(Vec<u8>),
+    /// One large event (a chunk of input), moved rather than copied.
+    Large(Vec<u8>),
+}
+
 pub struct Recorder {
-    /// Events not yet handed to the writer, as the interposer sent them (moved, not copied).
-    batch: Vec<Vec<u8>>,
-    batch_bytes: usize,
-    batches: SyncSender<Vec<Vec<u8>>>,
+    /// Small events not yet handed to the writer.
+    batch: Vec<u8>,
+    batches: SyncSender<Queued>,
     writer: JoinHandle<Result<TraceWriter, String>>,
 }
 
 impl Recorder {
     fn append(&mut self, event: Vec<u8>) -> Result<(), RecordError> {
-        self.batch_bytes += event.len() + 16;
-        self.batch.push(event);
-        if self.batch_bytes >= BATCH_BYTES {
-            self.batch_bytes = 0;
-            let batch = std::mem::take(&mut self.batch);
-            // A closed queue means the writer stopped on an error, which `finish` reports.
-            self.batches
-                .send(batch)
-                .map_err(|_| RecordError("the trace writer stopped".into()))?;
+        if event.len() >= LARGE_EVENT {
+            self.send_packed()?;
+            return self.send(Queued::Large(event));
+        }
+        self.batch
+            .extend_from_slice(&(event.len() as u32).to_le_bytes());
+        self.batch.extend_from_slice(&event);
+        if self.batch.len() >= BATCH_BYTES {
+            self.send_packed()?;
         }
         Ok(())
     }
 
+    fn send_packed(&mut self) -> Result<(), RecordError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        self.send(Queued::Packed(batch))
+    }
+
+    fn send(&self, queued: Queued) -> Result<(), RecordError> {
+        // A closed queue means the writer stopped on an error, which `finish` reports.
+        let stopped = |_| RecordError("the trace writer stopped".into());
+        self.batches.send(queued).map_err(stopped)
+    }
+
     /// Writes what is queued and ends the trace with how the run ended.
-    pub fn finish(self, outcome: Outcome) -> anyhow::Result<()> {
+    pub fn finish(mut self, outcome: Outcome) -> anyhow::Result<()> {
+        let _ = self.send_packed();
         let Recorder {
-            batch,
-            batches,
-            writer,
-            ..
+            batches, writer, ..
         } = self;
-        let _ = batches.send(batch);
         drop(batches);
         let writer = writer
             .join()
@@ -103,6 +127,19 @@ impl Recorder {
             .map_err(RecordError)?;
         Ok(writer.finish(outcome)?)
     }
+}
+
+/// Writes a batch of packed events to the trace.
+fn write_packed(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String> {
+    while let Some((length, rest)) = batch.split_first_chunk::<4>() {
+        let length = u32::from_le_bytes(*length) as usize;
+        let (event, rest) = rest
+            .split_at_checked(length)
+            .ok_or("a queued event was cut short")?;
+        writer.event_bytes(event).map_err(|e| e.to_string())?;
+        batch = rest;
+    }
+    Ok(())
 }
 
 /// An event read ahead: its wire bytes and the line it is on (in a JSON trace).
