@@ -118,11 +118,7 @@ pub fn cached_component(
         key.update((input.len() as u64).to_le_bytes());
         key.update(input);
     }
-    let key: String = key
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let key = crate::hex(&key.finalize());
     let path = cache_dir().map(|dir| dir.join(format!("{key}.cwasm")));
     if let Some(path) = path.as_ref().filter(|path| path.is_file()) {
         // SAFETY: the file is one this function wrote with `Component::serialize` for the

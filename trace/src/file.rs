@@ -318,11 +318,6 @@ impl TraceReader {
         }
     }
 
-    /// How many events have been read so far; the last one read has this 1-based number.
-    pub fn events_read(&self) -> u64 {
-        self.events_read
-    }
-
     /// The line the last event was read from, in a JSON trace.
     pub fn line_number(&self) -> Option<u64> {
         (self.format == Format::Json).then_some(self.line_number)

@@ -128,11 +128,6 @@ macro_rules! calls {
         }
 
         impl Event {
-            /// The WASI interface and function this event records.
-            pub fn interface_function(&self) -> (&'static str, &'static str) {
-                match self { $( Event::$name(_) => ($interface, $function), )* }
-            }
-
             /// `interface.function(arg: value, ...)` without the result.
             #[allow(unused_variables)]
             pub fn describe(&self) -> String {
