@@ -115,6 +115,13 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
         .cloned()
         .collect();
 
+    if let Some(handler) = app_exports
+        .iter()
+        .find(|export| unversioned(export) == "wasi:http/incoming-handler")
+    {
+        bail!("the app serves HTTP (it exports `{handler}`), which wasm-rr cannot record (yet)");
+    }
+
     // Every import of the app goes to the interposer: anything else would be unrecorded.
     for import in &app_imports {
         let Some(export) = interposer_exports

@@ -34,6 +34,10 @@ impl Error {
     pub fn filesystem_code(&self) -> Option<trace::ErrorCode> {
         self.0.filesystem
     }
+
+    pub fn http_code(&self) -> Option<trace::HttpErrorCode> {
+        self.0.http.clone()
+    }
 }
 
 impl e_error::GuestError for Error {
@@ -109,6 +113,7 @@ pub fn plain_failure(error: &i_error::Error) -> StreamFailure {
     StreamFailure {
         debug: error.to_debug_string(),
         filesystem: None,
+        http: None,
     }
 }
 

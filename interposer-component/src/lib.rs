@@ -41,9 +41,61 @@ macro_rules! enum_conversions {
     };
 }
 
+/// Conversions of a WIT variant, listed by one of the trace crate's `*_variants!` macros,
+/// between the host binding (`$host::$ty`), the trace and the guest binding
+/// (`$guest::$ty`), both ways.
+macro_rules! variant_conversions {
+    ($host:ident, $guest:ident, $ty:ident; $trace:ident;
+     units: $($unit:ident),*; data: $($data:ident($payload:ty) by $how:ident),*) => {
+        variant_conversions!(@one $host::$ty => trace::$trace;
+            units: $($unit),*; data: $($data by $how),*);
+        variant_conversions!(@one trace::$trace => $guest::$ty;
+            units: $($unit),*; data: $($data by $how),*);
+        variant_conversions!(@one $guest::$ty => trace::$trace;
+            units: $($unit),*; data: $($data by $how),*);
+        variant_conversions!(@one trace::$trace => $host::$ty;
+            units: $($unit),*; data: $($data by $how),*);
+    };
+    (@one $from:ident::$from_ty:ident => $to:ident::$to_ty:ident;
+     units: $($unit:ident),*; data: $($data:ident by $how:ident),*) => {
+        impl From<$from::$from_ty> for $to::$to_ty {
+            fn from(value: $from::$from_ty) -> Self {
+                match value {
+                    $($from::$from_ty::$unit => Self::$unit,)*
+                    $($from::$from_ty::$data(payload) => {
+                        Self::$data(variant_conversions!(@convert $how payload))
+                    })*
+                }
+            }
+        }
+    };
+    (@convert same $payload:ident) => { $payload };
+    (@convert into $payload:ident) => { $payload.into() };
+    (@convert map_into $payload:ident) => { $payload.map(Into::into) };
+}
+
+/// Conversions of a WIT record whose fields need none, between the host binding, the
+/// trace and the guest binding, both ways.
+macro_rules! record_conversions {
+    ($host:ident, $guest:ident; $($ty:ident { $($field:ident),* })*) => {$(
+        record_conversions!(@one $host => trace; $ty { $($field),* });
+        record_conversions!(@one trace => $guest; $ty { $($field),* });
+        record_conversions!(@one $guest => trace; $ty { $($field),* });
+        record_conversions!(@one trace => $host; $ty { $($field),* });
+    )*};
+    (@one $from:ident => $to:ident; $ty:ident { $($field:ident),* }) => {
+        impl From<$from::$ty> for $to::$ty {
+            fn from(value: $from::$ty) -> Self {
+                Self { $($field: value.$field),* }
+            }
+        }
+    };
+}
+
 mod cli;
 mod clocks;
 mod filesystem;
+mod http;
 mod io;
 mod log;
 mod random;

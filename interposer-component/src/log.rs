@@ -43,12 +43,32 @@ pub fn replaying() -> bool {
 /// Runs `real` and records its result as call `C`, or, in replay, returns the result that
 /// the trace holds for `C` with these `args` (a divergence if it holds something else).
 pub fn recorded<C: Call>(args: C::Args, real: impl FnOnce() -> C::Result) -> C::Result {
+    recorded_redacted::<C>(args, real, |_| None)
+}
+
+/// [`recorded`], but for a result that holds secrets: when `redact` gives a redacted copy
+/// of the real result, the trace keeps the copy while the guest sees the real result (in
+/// replay, the guest sees what the trace holds).
+pub fn recorded_redacted<C: Call>(
+    args: C::Args,
+    real: impl FnOnce() -> C::Result,
+    redact: impl FnOnce(&C::Result) -> Option<C::Result>,
+) -> C::Result {
     match mode() {
         Mode::Passthrough => real(),
         Mode::Record => {
-            let call = C::new(args, real());
-            append(&call);
-            call.into_result()
+            let result = real();
+            match redact(&result) {
+                Some(redacted) => {
+                    append(&C::new(args, redacted));
+                    result
+                }
+                None => {
+                    let call = C::new(args, result);
+                    append(&call);
+                    call.into_result()
+                }
+            }
         }
         Mode::Replay => {
             let Some(event) = next_event() else {

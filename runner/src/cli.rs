@@ -72,8 +72,32 @@ pub struct RecordArgs {
     /// The trace's format; by default binary for a `.bin` trace, else JSON
     #[arg(short, long, value_enum)]
     pub format: Option<TraceFormat>,
+    /// An HTTP request header whose values the trace keeps only as a keyed hash, besides
+    /// authorization, cookie and proxy-authorization (and response set-cookie); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub redact_header: Vec<String>,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Request headers always redacted in a trace.
+pub const REDACTED_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
+impl RecordArgs {
+    /// Lowercase names of the request headers to redact: the defaults and the user's.
+    pub fn redacted_headers(&self) -> Vec<String> {
+        let mut names: Vec<String> = REDACTED_HEADERS
+            .iter()
+            .map(|name| name.to_string())
+            .collect();
+        for name in &self.redact_header {
+            let name = name.to_ascii_lowercase();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
 }
 
 /// Run an app without recording, as `wasmtime run` would: the baseline of the benchmarks.

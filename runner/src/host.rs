@@ -12,6 +12,7 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -22,6 +23,7 @@ wasmtime::component::bindgen!({
 /// Everything a running guest reaches on the host.
 pub struct State {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
     table: ResourceTable,
     log: RrLog,
 }
@@ -31,6 +33,18 @@ impl WasiView for State {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+/// Outgoing HTTP, as `wasmtime run -S http` gives it. In replay the interposer answers
+/// from the trace and never calls it.
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
         }
     }
 }
@@ -163,12 +177,14 @@ pub fn run(component: &Component, wasi: WasiCtx, log: RrLog) -> Result<(Result<O
     let engine = component.engine();
     let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     rr::log::log::add_to_linker::<State, HasSelf<RrLog>>(&mut linker, |state| &mut state.log)?;
 
     let mut store = Store::new(
         engine,
         State {
             wasi,
+            http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             log,
         },

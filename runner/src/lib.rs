@@ -53,7 +53,11 @@ fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         .map_or_else(|| Format::for_path(&args.trace), Format::from);
     let writer = TraceWriter::create(&args.trace, &header, format)?;
     let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
-    let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::record(writer))?;
+    let (outcome, log) = host::run(
+        &component,
+        wasi,
+        rr_log::RrLog::record(writer, args.redacted_headers()),
+    )?;
     let rr_log::RrLog::Record(recorder) = log else {
         bail!("internal: the log changed mode")
     };

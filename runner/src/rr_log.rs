@@ -8,7 +8,7 @@
 //! writer thread turns them into the trace, on the machine's other core. Replaying, a
 //! reader thread reads and encodes the events ahead of the guest, the same way round.
 
-use crate::host::rr::log::log::{Host, Mode};
+use crate::host::rr::log::log::{Host, Mode, Redaction};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -25,7 +25,9 @@ pub enum RrLog {
 }
 
 impl RrLog {
-    pub fn record(writer: TraceWriter) -> Self {
+    /// Records into `writer`, redacting the values of the HTTP request headers named by
+    /// `redacted_headers`.
+    pub fn record(writer: TraceWriter, redacted_headers: Vec<String>) -> Self {
         let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
         let writer = std::thread::spawn(move || -> Result<TraceWriter, String> {
             let mut writer = writer;
@@ -44,6 +46,7 @@ impl RrLog {
             batch,
             batches,
             writer,
+            redacted_headers,
         })
     }
 
@@ -83,6 +86,7 @@ pub struct Recorder {
     batch: Vec<u8>,
     batches: SyncSender<Queued>,
     writer: JoinHandle<Result<TraceWriter, String>>,
+    redacted_headers: Vec<String>,
 }
 
 impl Recorder {
@@ -279,6 +283,18 @@ impl Host for RrLog {
             );
         };
         Ok(recorder.append(event)?)
+    }
+
+    fn http_redaction(&mut self) -> Result<Redaction> {
+        let headers = match self {
+            RrLog::Record(recorder) => recorder.redacted_headers.clone(),
+            // Nothing is recorded; replay reads the recording's.
+            RrLog::Passthrough | RrLog::Replay(_) => Vec::new(),
+        };
+        let mut key = vec![0; 32];
+        getrandom::fill(&mut key)
+            .map_err(|error| RecordError(format!("no random key: {error}")))?;
+        Ok(Redaction { headers, key })
     }
 
     fn next(&mut self) -> Result<Option<Vec<u8>>> {

@@ -3,9 +3,10 @@
 
 use crate::{
     Advice, Bytes, Datetime, DescriptorId, DescriptorType, DirectoryEntry, DirectoryStreamId,
-    FsResult, IncomingDatagram, IpAddress, IpAddressFamily, IpSocketAddress, MetadataHash,
-    NetResult, NewTimestamp, OutgoingDatagram, PollableId, ShutdownType, SocketId, Stat, StreamId,
-    StreamResult,
+    Fields, FsResult, FutureResult, HeaderError, HttpId, HttpRequest, HttpResponse, HttpResult,
+    IncomingDatagram, IpAddress, IpAddressFamily, IpSocketAddress, MetadataHash, NetResult,
+    NewTimestamp, OutgoingDatagram, PollableId, Redaction, RequestOptions, ShutdownType, SocketId,
+    Stat, StreamId, StreamResult,
 };
 
 calls! {
@@ -217,4 +218,55 @@ calls! {
     OutgoingDatagramSend = "outgoing-datagram-stream.send"
         ("wasi:sockets/udp", "outgoing-datagram-stream.send")
         { stream: SocketId, datagrams: Vec<OutgoingDatagram> } -> NetResult<u64>;
+
+    // wasi:http
+    /// Which request headers the trace redacts, and the key (see [`Redaction`]).
+    HttpRedaction = "wasm-rr.http-redaction" ("wasm-rr", "http-redaction") {} -> Redaction;
+    /// A fields mutation as the host judged it; the values are checked when the request
+    /// goes out.
+    FieldsFromList = "fields.from-list" ("wasi:http/types", "[static]fields.from-list")
+        { names: Vec<String> } -> Result<(), HeaderError>;
+    FieldsSet = "fields.set" ("wasi:http/types", "fields.set")
+        { fields: HttpId, name: String } -> Result<(), HeaderError>;
+    FieldsDelete = "fields.delete" ("wasi:http/types", "fields.delete")
+        { fields: HttpId, name: String } -> Result<(), HeaderError>;
+    FieldsAppend = "fields.append" ("wasi:http/types", "fields.append")
+        { fields: HttpId, name: String } -> Result<(), HeaderError>;
+    OutgoingRequestSetMethod = "outgoing-request.set-method"
+        ("wasi:http/types", "outgoing-request.set-method") { request: HttpId } -> Result<(), ()>;
+    OutgoingRequestSetPathWithQuery = "outgoing-request.set-path-with-query"
+        ("wasi:http/types", "outgoing-request.set-path-with-query")
+        { request: HttpId } -> Result<(), ()>;
+    OutgoingRequestSetScheme = "outgoing-request.set-scheme"
+        ("wasi:http/types", "outgoing-request.set-scheme") { request: HttpId } -> Result<(), ()>;
+    OutgoingRequestSetAuthority = "outgoing-request.set-authority"
+        ("wasi:http/types", "outgoing-request.set-authority")
+        { request: HttpId } -> Result<(), ()>;
+    OutgoingRequestBody = "outgoing-request.body" ("wasi:http/types", "outgoing-request.body")
+        { request: HttpId } -> Result<(), ()>;
+    RequestOptionsSetConnectTimeout = "request-options.set-connect-timeout"
+        ("wasi:http/types", "request-options.set-connect-timeout")
+        { options: HttpId } -> Result<(), ()>;
+    RequestOptionsSetFirstByteTimeout = "request-options.set-first-byte-timeout"
+        ("wasi:http/types", "request-options.set-first-byte-timeout")
+        { options: HttpId } -> Result<(), ()>;
+    RequestOptionsSetBetweenBytesTimeout = "request-options.set-between-bytes-timeout"
+        ("wasi:http/types", "request-options.set-between-bytes-timeout")
+        { options: HttpId } -> Result<(), ()>;
+    OutgoingBodyWrite = "outgoing-body.write" ("wasi:http/types", "outgoing-body.write")
+        { body: HttpId } -> Result<(), ()>;
+    OutgoingBodyFinish = "outgoing-body.finish" ("wasi:http/types", "[static]outgoing-body.finish")
+        { body: HttpId, trailers: Option<Fields> } -> HttpResult<()>;
+    /// The request as the guest sends it: replay checks all of it but the body.
+    OutgoingHandlerHandle = "outgoing-handler.handle" ("wasi:http/outgoing-handler", "handle")
+        { request: HttpRequest, options: Option<RequestOptions> } -> HttpResult<()>;
+    FutureIncomingResponseGet = "future-incoming-response.get"
+        ("wasi:http/types", "future-incoming-response.get")
+        { future: HttpId } -> FutureResult<HttpResponse>;
+    IncomingResponseConsume = "incoming-response.consume"
+        ("wasi:http/types", "incoming-response.consume") { response: HttpId } -> Result<(), ()>;
+    IncomingBodyStream = "incoming-body.stream" ("wasi:http/types", "incoming-body.stream")
+        { body: HttpId } -> Result<(), ()>;
+    FutureTrailersGet = "future-trailers.get" ("wasi:http/types", "future-trailers.get")
+        { future: HttpId } -> FutureResult<Option<Fields>>;
 }

@@ -1,6 +1,6 @@
 //! Types of `wasi:io`.
 
-use crate::ErrorCode;
+use crate::{ErrorCode, HttpErrorCode};
 use serde::{Deserialize, Serialize};
 
 /// Outcome of a `wasi:io/streams` operation.
@@ -21,6 +21,9 @@ pub struct StreamFailure {
     pub debug: String,
     /// Its `wasi:filesystem/types.filesystem-error-code`, for a file's stream.
     pub filesystem: Option<ErrorCode>,
+    /// Its `wasi:http/types.http-error-code`, for an HTTP body's stream.
+    #[serde(default)]
+    pub http: Option<HttpErrorCode>,
 }
 
 /// Identifies a stream in events. The standard streams have fixed numbers, like file

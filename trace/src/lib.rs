@@ -30,17 +30,19 @@ mod clocks;
 #[cfg(feature = "file")]
 pub mod file;
 mod filesystem;
+mod http;
 mod io;
 mod sockets;
 
 pub use bytes::Bytes;
 pub use clocks::Datetime;
 pub use filesystem::*;
+pub use http::*;
 pub use io::*;
 pub use sockets::*;
 
 /// Version of the trace format; bumped on any incompatible change to these types.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// First line of a trace file: what was recorded, and by what.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -93,7 +95,7 @@ pub trait Call: Sized + Into<Event> {
 
 /// Formats a value for a one-line message, cutting long ones short.
 pub(crate) fn short_debug(value: &dyn fmt::Debug) -> String {
-    const MAX: usize = 80;
+    const MAX: usize = 200;
     let mut text = format!("{value:?}");
     if text.len() > MAX {
         let cut = (0..=MAX)
