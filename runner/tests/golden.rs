@@ -10,6 +10,7 @@
 //! files = { "config.txt" = "size = 3\n" }            #   holding these files
 //! wasi = ["inherit-network"]                         # for recording, as -S takes them
 //! echo_server = true     # for recording: a TCP echo server, at {echo_server} in args
+//! http_server = true     # for recording: the tests' HTTP server, at {http_server} in args
 //! exit_code = 0                                      # of record and replay
 //! ```
 //!
@@ -48,6 +49,10 @@ struct Metadata {
     /// Start an echo server for the recording; `{echo_server}` in `args` is its address.
     #[serde(default)]
     echo_server: bool,
+    /// Start the tests' HTTP server for the recording; `{http_server}` in `args` is its
+    /// address.
+    #[serde(default)]
+    http_server: bool,
     exit_code: i32,
     /// What the fixture shows, for people reading it.
     #[serde(default)]
@@ -194,12 +199,16 @@ fn record_fixture(dir: &Path) {
             .as_ref()
             .map(|(address, _)| address.to_string())
             .unwrap_or_default();
+        let http_server = meta.http_server.then(common::HttpServer::start);
+        let http_address = http_server
+            .as_ref()
+            .map(|server| server.address.to_string())
+            .unwrap_or_default();
         args.push("--".into());
-        args.extend(
-            meta.args
-                .iter()
-                .map(|arg| arg.replace("{echo_server}", &echo_address)),
-        );
+        args.extend(meta.args.iter().map(|arg| {
+            arg.replace("{echo_server}", &echo_address)
+                .replace("{http_server}", &http_address)
+        }));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = wasm_rr(&args, meta.stdin.as_bytes(), false);
         assert_eq!(

@@ -3,10 +3,106 @@
 // Each test crate includes this module and uses a part of it.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+pub fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}/{name}.wasm"))
+}
+
+pub fn wasm_rr() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-rr"));
+    command.stdin(Stdio::null());
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("running wasm-rr")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn record(app: &Path, trace: &Path, args: &[&str]) -> Output {
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(app)
+        .arg("-t")
+        .arg(trace)
+        .arg("--")
+        .args(args));
+    assert!(out.status.success(), "record failed: {}", stderr(&out));
+    out
+}
+
+pub fn replay(app: &Path, trace: &Path) -> Output {
+    run(wasm_rr()
+        .arg("replay")
+        .arg(app)
+        .arg(trace)
+        .env_clear()
+        .env("WASM_RR_TEST", "other"))
+}
+
+/// The trace's lines as JSON values.
+pub fn trace_lines(trace: &Path) -> Vec<Value> {
+    std::fs::read_to_string(trace)
+        .expect("reading the trace")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+pub fn write_trace_lines(trace: &Path, lines: &[Value]) {
+    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    std::fs::write(trace, text).expect("writing the trace");
+}
+
+/// The index of the first line recording `call`.
+pub fn find_event(lines: &[Value], call: &str) -> usize {
+    lines
+        .iter()
+        .position(|line| line.get(call).is_some())
+        .unwrap_or_else(|| panic!("no {call} event"))
+}
+
+/// Runs `command` to its end with stdout to `stdout_file`, and gives its exit status and
+/// peak resident memory in KiB: the last `VmHWM` that `/proc` showed of it (rusage would
+/// count the memory of this test process, which the child is forked from).
+pub fn run_measured(command: &mut Command, stdout_file: &Path) -> (Option<i32>, u64) {
+    let mut child = command
+        .stdout(std::fs::File::create(stdout_file).unwrap())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), peak_kib);
+        }
+        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+        if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
+            let kib = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            peak_kib = peak_kib.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
 /// How long the echo servers wait for their client, so that a test whose guest never
 /// connects fails instead of hanging.
@@ -76,4 +172,196 @@ pub fn udp_echo_server(count: usize) -> (SocketAddr, JoinHandle<()>) {
         }
     });
     (address, server)
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1, one request per connection, for the HTTP tests:
+///
+/// - `GET /hello`: a short text and a custom header;
+/// - `GET /login`: a `set-cookie`, and the lengths of the request's `authorization` and
+///   `cookie`;
+/// - `POST /echo`: the request's body back, and its `authorization` header's length;
+/// - `GET /big/N`: N bytes of a fixed pattern, streamed in 64 KiB writes;
+/// - `GET /chunked`: a chunked body in several chunks, with a trailer;
+/// - `GET /redirect/N`: a 302 to `/redirect/N-1`, and `/redirect/0` to `/hello`;
+/// - `GET /slow/MS`: answers after MS milliseconds.
+///
+/// Dropping it (or `stop`) stops it: nothing listens on its port any more.
+pub struct HttpServer {
+    pub address: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub fn start() -> HttpServer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding the HTTP server");
+        let address = listener.local_addr().expect("the HTTP server's address");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        std::thread::spawn(move || {
+                            let _ = serve_http(stream);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        HttpServer {
+            address,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+fn serve_http(stream: TcpStream) -> std::io::Result<()> {
+    use std::io::Read;
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(ACCEPT_TIMEOUT))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let mut parts = request_line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
+    let mut content_length = 0usize;
+    let mut authorization = String::new();
+    let mut cookie = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(':') {
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => content_length = value.trim().parse().unwrap_or(0),
+                "authorization" => authorization = value.trim().to_string(),
+                "cookie" => cookie = value.trim().to_string(),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; content_length];
+    reader.read_exact(&mut body)?;
+
+    let mut out = stream;
+    let respond = |out: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]| {
+        let mut head = format!("HTTP/1.1 {status}\r\nconnection: close\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+        out.write_all(head.as_bytes())?;
+        out.write_all(body)
+    };
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["hello"]) => respond(
+            &mut out,
+            "200 OK",
+            &[
+                ("content-type", "text/plain".into()),
+                ("x-served-by", "wasm-rr tests".into()),
+            ],
+            b"hello, http\n",
+        ),
+        ("GET", ["login"]) => respond(
+            &mut out,
+            "200 OK",
+            &[("set-cookie", "session=s3cr3t-session-id; Path=/".into())],
+            format!(
+                "authorization: {} bytes\ncookie: {} bytes\n",
+                authorization.len(),
+                cookie.len()
+            )
+            .as_bytes(),
+        ),
+        ("POST", ["echo"]) => respond(
+            &mut out,
+            "200 OK",
+            &[
+                ("content-type", "application/octet-stream".into()),
+                ("x-authorization-length", authorization.len().to_string()),
+            ],
+            &body,
+        ),
+        ("GET", ["big", size]) => {
+            let size: usize = size.parse().unwrap_or(0);
+            let head =
+                format!("HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: {size}\r\n\r\n");
+            out.write_all(head.as_bytes())?;
+            let pattern: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
+            let mut left = size;
+            while left > 0 {
+                let n = left.min(pattern.len());
+                out.write_all(&pattern[..n])?;
+                left -= n;
+            }
+            Ok(())
+        }
+        ("GET", ["chunked"]) => {
+            out.write_all(
+                b"HTTP/1.1 200 OK\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\
+                  trailer: x-checksum\r\n\r\n",
+            )?;
+            for chunk in ["first chunk\n", "second, longer chunk\n", "third\n"] {
+                out.write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes())?;
+                out.flush()?;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            out.write_all(b"0\r\nx-checksum: 3-chunks\r\n\r\n")
+        }
+        ("GET", ["redirect", n]) => {
+            let n: u32 = n.parse().unwrap_or(0);
+            let location = if n == 0 {
+                "/hello".to_string()
+            } else {
+                format!("/redirect/{}", n - 1)
+            };
+            respond(&mut out, "302 Found", &[("location", location)], b"")
+        }
+        ("GET", ["slow", ms]) => {
+            let ms: u64 = ms.parse().unwrap_or(0);
+            std::thread::sleep(Duration::from_millis(ms));
+            respond(
+                &mut out,
+                "200 OK",
+                &[],
+                format!("slept {ms} ms\n").as_bytes(),
+            )
+        }
+        _ => respond(&mut out, "404 Not Found", &[], b"not found\n"),
+    }
 }
