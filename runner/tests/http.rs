@@ -123,6 +123,28 @@ fn a_refused_connection_is_recorded() {
 }
 
 #[test]
+fn a_timeout_from_request_options_is_recorded() {
+    let server = HttpServer::start();
+    let slow = server.url("/slow/3000");
+    let work = tempfile::tempdir().unwrap();
+    let trace = work.path().join("timeout.json");
+    let recorded = record_fetch(&trace, &[], &["--timeout", "200", &slow]);
+    assert_eq!(recorded.status.code(), Some(1), "{}", stderr(&recorded));
+    assert!(stdout(&recorded).contains("Timeout"), "{}", stdout(&recorded));
+    let lines = trace_lines(&trace);
+    let handle = &lines[find_event(&lines, "outgoing-handler.handle")];
+    assert_eq!(
+        handle.pointer("/outgoing-handler.handle/options/first_byte_timeout"),
+        Some(&Value::from(200_000_000u64)),
+        "{handle}"
+    );
+    drop(server);
+    let replayed = replay(&fetch_app(), &trace);
+    assert_eq!(replayed.status.code(), Some(1), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+}
+
+#[test]
 fn a_10_mb_response_streams_in_bounded_memory() {
     const SIZE: usize = 10 << 20;
     let server = HttpServer::start();

@@ -1,16 +1,17 @@
 //! Fetches URLs with `wasi:http` and prints, for each, the status, the response headers and
 //! the length and digest of the body, read as a stream:
 //!
-//! `http_fetch [--post BODY] [--header NAME:VALUE]... [--follow] [--parallel] URL...`
+//! `http_fetch [--post BODY] [--header NAME:VALUE]... [--timeout MS] [--follow] [--parallel] URL...`
 //!
-//! `--post` sends BODY with POST (GET otherwise); `--follow` follows redirects (up to 5);
+//! `--post` sends BODY with POST (GET otherwise); `--timeout` bounds the wait for the first
+//! byte of each response; `--follow` follows redirects (up to 5);
 //! `--parallel` sends every request before reading any response, and waits for them
 //! together with `wasi:io/poll.poll`. Exits with 1 when a request fails.
 
 use wasip2::http::outgoing_handler::handle;
 use wasip2::http::types::{
     ErrorCode, Fields, FutureIncomingResponse, IncomingResponse, Method, OutgoingBody,
-    OutgoingRequest, Scheme,
+    OutgoingRequest, RequestOptions, Scheme,
 };
 use wasip2::io::poll::poll;
 use wasip2::io::streams::StreamError;
@@ -20,6 +21,8 @@ const MAX_REDIRECTS: usize = 5;
 struct Options {
     post: Option<String>,
     headers: Vec<(String, String)>,
+    /// First-byte timeout, in milliseconds.
+    timeout: Option<u64>,
     follow: bool,
     parallel: bool,
     urls: Vec<String>,
@@ -29,7 +32,8 @@ fn main() {
     let options = parse_args().unwrap_or_else(|message| {
         eprintln!("http_fetch: {message}");
         eprintln!(
-            "usage: http_fetch [--post BODY] [--header NAME:VALUE]... [--follow] [--parallel] URL..."
+            "usage: http_fetch [--post BODY] [--header NAME:VALUE]... [--timeout MS] [--follow] \
+             [--parallel] URL..."
         );
         std::process::exit(2);
     });
@@ -79,6 +83,7 @@ fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         post: None,
         headers: Vec::new(),
+        timeout: None,
         follow: false,
         parallel: false,
         urls: Vec::new(),
@@ -93,6 +98,10 @@ fn parse_args() -> Result<Options, String> {
                 options
                     .headers
                     .push((name.trim().to_string(), value.trim().to_string()));
+            }
+            "--timeout" => {
+                let ms = args.next().and_then(|ms| ms.parse().ok());
+                options.timeout = Some(ms.ok_or("--timeout needs milliseconds")?);
             }
             "--follow" => options.follow = true,
             "--parallel" => options.parallel = true,
@@ -174,7 +183,17 @@ fn send(options: &Options, url: &str) -> Result<FutureIncomingResponse, ErrorCod
         .set_path_with_query(Some(&path))
         .map_err(|()| invalid("path"))?;
     let body = request.body().map_err(|()| invalid("body"))?;
-    let future = handle(request, None)?;
+    let request_options = match options.timeout {
+        Some(ms) => {
+            let request_options = RequestOptions::new();
+            request_options
+                .set_first_byte_timeout(Some(ms * 1_000_000))
+                .map_err(|()| invalid("timeout"))?;
+            Some(request_options)
+        }
+        None => None,
+    };
+    let future = handle(request, request_options)?;
     if let Some(post) = &options.post {
         let stream = body.write().map_err(|()| invalid("body stream"))?;
         for chunk in post.as_bytes().chunks(4096) {
