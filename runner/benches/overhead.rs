@@ -13,6 +13,10 @@
 // The harness test includes this file and uses only part of it.
 #![allow(dead_code)]
 
+/// The tests' HTTP server, for `http_many`.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -115,7 +119,7 @@ fn example(name: &str) -> PathBuf {
     repo().join(format!("examples/{name}/{name}.wasm"))
 }
 
-fn cases(config: &Config, work: &Path) -> std::io::Result<Vec<Case>> {
+fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Result<Vec<Case>> {
     let scaled = |n: f64| ((n * config.scale).round() as u64).max(1);
     let stdin_bytes = scaled(100.0 * 1024.0 * 1024.0);
     let stdin = work.join("stdin.bin");
@@ -130,6 +134,7 @@ fn cases(config: &Config, work: &Path) -> std::io::Result<Vec<Case>> {
     let clock_reads = scaled(1_000_000.0);
     let random_reads = scaled(100_000.0);
     let rounds = scaled(4.0);
+    let requests = scaled(1000.0);
     Ok(vec![
         Case {
             name: "clock_loop",
@@ -164,6 +169,14 @@ fn cases(config: &Config, work: &Path) -> std::io::Result<Vec<Case>> {
             cold: false,
         },
         Case {
+            name: "http_many",
+            what: format!("{requests} HTTP requests to a server on 127.0.0.1"),
+            app: "http_fetch",
+            args: vec![http.url("/hello"); requests as usize],
+            stdin: None,
+            cold: false,
+        },
+        Case {
             name: "startup_cold",
             what: "hello world, empty compilation cache".into(),
             app: "hello",
@@ -185,7 +198,8 @@ fn cases(config: &Config, work: &Path) -> std::io::Result<Vec<Case>> {
 /// Runs the whole suite and, if asked, writes the report.
 pub fn run(config: &Config) -> Result<Report, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let cases = cases(config, work.path()).map_err(|e| e.to_string())?;
+    let http = common::HttpServer::start();
+    let cases = cases(config, work.path(), &http).map_err(|e| e.to_string())?;
     let mut results = Vec::new();
     for case in &cases {
         println!("{}: {}", case.name, case.what);

@@ -21,6 +21,7 @@ fn the_benchmark_harness_runs_every_case_and_writes_its_report() {
             "random_loop",
             "stdin_copy",
             "compute",
+            "http_many",
             "startup_cold",
             "startup_warm"
         ]

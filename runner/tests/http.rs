@@ -130,7 +130,11 @@ fn a_timeout_from_request_options_is_recorded() {
     let trace = work.path().join("timeout.json");
     let recorded = record_fetch(&trace, &[], &["--timeout", "200", &slow]);
     assert_eq!(recorded.status.code(), Some(1), "{}", stderr(&recorded));
-    assert!(stdout(&recorded).contains("Timeout"), "{}", stdout(&recorded));
+    assert!(
+        stdout(&recorded).contains("Timeout"),
+        "{}",
+        stdout(&recorded)
+    );
     let lines = trace_lines(&trace);
     let handle = &lines[find_event(&lines, "outgoing-handler.handle")];
     assert_eq!(
