@@ -3,7 +3,7 @@
 
 use crate::bindings::rr::log::log as host;
 use std::cell::{Cell, RefCell};
-use wasm_rr_trace::{Call, Event, StreamId};
+use wasm_rr_trace::{decode_call, Call, Event, StreamId};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -16,8 +16,9 @@ thread_local! {
     static MODE: Cell<Option<Mode>> = const { Cell::new(None) };
     /// Reused encoding buffer: recording allocates nothing per call in the steady state.
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// An event fetched from the host but not yet consumed (see [`replayed_output`]).
-    static PEEKED: RefCell<Option<Event>> = const { RefCell::new(None) };
+    /// The wire form of an event fetched from the host but not yet consumed (see
+    /// [`replayed_output`]).
+    static PEEKED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
 }
 
 /// The run's mode, asked of the host once.
@@ -77,10 +78,11 @@ pub fn recorded_redacted<C: Call>(
                     C::describe(&args)
                 ))
             };
-            match C::from_event(event) {
-                Ok(call) if call.args_match(&args) => call.into_result(),
-                Ok(call) => mismatch::<C>(&args, call.into()),
-                Err(other) => mismatch::<C>(&args, other),
+            // Straight into `C`: building the whole `Event` would cost more than the call.
+            match decode_call::<C>(&event) {
+                Some(Ok(call)) if call.args_match(&args) => call.into_result(),
+                Some(Ok(call)) => mismatch::<C>(&args, call.into()),
+                _ => mismatch::<C>(&args, decode(&event)),
             }
         }
     }
@@ -92,13 +94,13 @@ pub fn recorded_redacted<C: Call>(
 pub fn replayed_output<C: Call>(stream: StreamId, args: &C::Args) -> Option<C::Result> {
     let event = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(fetch)?;
-    if event.optional_output() != Some(stream) {
+        .or_else(host::next)?;
+    if Event::optional_output_of(&event) != Some(stream) {
         PEEKED.with(|peeked| *peeked.borrow_mut() = Some(event));
         return None;
     }
-    match C::from_event(event) {
-        Ok(call) if call.args_match(args) => Some(call.into_result()),
+    match decode_call::<C>(&event) {
+        Some(Ok(call)) if call.args_match(args) => Some(call.into_result()),
         _ => None,
     }
 }
@@ -112,25 +114,24 @@ fn append<C: Call>(call: &C) {
     })
 }
 
-/// The next event that is not an optional output (which the guest did not make again).
-fn next_event() -> Option<Event> {
+/// The wire form of the next event that is not an optional output (which the guest did
+/// not make again).
+fn next_event() -> Option<Vec<u8>> {
     let mut event = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(fetch)?;
-    while event.optional_output().is_some() {
-        event = fetch()?;
+        .or_else(host::next)?;
+    while Event::optional_output_of(&event).is_some() {
+        event = host::next()?;
     }
     Some(event)
 }
 
-fn fetch() -> Option<Event> {
-    let bytes = host::next()?;
-    match Event::decode(&bytes) {
-        Ok(event) => Some(event),
-        Err(error) => diverge(format!(
+fn decode(event: &[u8]) -> Event {
+    Event::decode(event).unwrap_or_else(|error| {
+        diverge(format!(
             "the host sent an event this interposer cannot read: {error}"
-        )),
-    }
+        ))
+    })
 }
 
 fn mismatch<C: Call>(args: &C::Args, recorded: Event) -> ! {

@@ -52,11 +52,12 @@ impl RrLog {
 
     pub fn replay(reader: TraceReader) -> Self {
         let path = reader.path().to_path_buf();
-        let (batches, queue) = sync_channel::<Vec<Ahead>>(QUEUED_BATCHES);
+        let (batches, queue) = sync_channel::<AheadBatch>(QUEUED_BATCHES);
         std::thread::spawn(move || read_ahead(reader, batches));
         RrLog::Replay(Replayer {
             path,
-            current: Vec::new().into_iter(),
+            current: AheadBatch::default(),
+            next_in_batch: 0,
             queue,
             events_read: 0,
             line: None,
@@ -152,42 +153,49 @@ struct ReadEvent {
     bytes: Vec<u8>,
 }
 
-/// What the reader thread hands the guest's thread, in trace order.
-enum Ahead {
-    Event(ReadEvent),
-    /// A line that is not an event: the replay stops there.
-    Error(TraceError),
+/// Events read ahead, packed: their wire forms back to back in one buffer, so that the
+/// guest's thread allocates each event's bytes itself (a same-thread allocation is much
+/// cheaper than freeing one made on the reader thread).
+#[derive(Default)]
+struct AheadBatch {
+    bytes: Vec<u8>,
+    /// Where each event ends in `bytes`, and its line.
+    events: Vec<(usize, Option<u64>)>,
+    /// A line that is not an event, after the events: the replay stops there.
+    error: Option<TraceError>,
 }
 
 /// The reader thread: reads events ahead, in batches of about [`BATCH_BYTES`], until the
 /// trace ends, a line is bad, or the guest's side stops listening.
-fn read_ahead(mut reader: TraceReader, batches: SyncSender<Vec<Ahead>>) {
-    let mut batch = Vec::new();
-    let mut batch_bytes = 0;
+fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
+    let mut batch = AheadBatch::default();
     loop {
-        let (item, last) = match reader.next_event_bytes() {
+        let last = match reader.next_event_bytes() {
             Ok(Some(bytes)) => {
-                batch_bytes += bytes.len() + 16;
-                let line = reader.line_number();
-                (Some(Ahead::Event(ReadEvent { line, bytes })), false)
+                batch.bytes.extend_from_slice(&bytes);
+                batch.events.push((batch.bytes.len(), reader.line_number()));
+                false
             }
-            Ok(None) => (None, true),
-            Err(error) => (Some(Ahead::Error(error)), true),
+            Ok(None) => true,
+            Err(error) => {
+                batch.error = Some(error);
+                true
+            }
         };
-        batch.extend(item);
-        if last || batch_bytes >= BATCH_BYTES {
+        if last || batch.bytes.len() + 16 * batch.events.len() >= BATCH_BYTES {
             if batches.send(std::mem::take(&mut batch)).is_err() || last {
                 return;
             }
-            batch_bytes = 0;
         }
     }
 }
 
 pub struct Replayer {
     path: PathBuf,
-    current: std::vec::IntoIter<Ahead>,
-    queue: Receiver<Vec<Ahead>>,
+    /// The batch being handed out, and its next event.
+    current: AheadBatch,
+    next_in_batch: usize,
+    queue: Receiver<AheadBatch>,
     /// Events handed to the guest; the last one is on `line` (in a JSON trace).
     events_read: u64,
     line: Option<u64>,
@@ -207,13 +215,25 @@ impl Replayer {
     /// The next event's bytes and line, or `None` at the end of the trace.
     fn next_event(&mut self) -> Result<Option<ReadEvent>, TraceError> {
         loop {
-            match self.current.next() {
-                Some(Ahead::Event(event)) => return Ok(Some(event)),
-                Some(Ahead::Error(error)) => return Err(error),
-                None => match self.queue.recv() {
-                    Ok(batch) => self.current = batch.into_iter(),
-                    Err(_) => return Ok(None),
-                },
+            let batch = &mut self.current;
+            if let Some(&(end, line)) = batch.events.get(self.next_in_batch) {
+                let start = match self.next_in_batch {
+                    0 => 0,
+                    i => batch.events[i - 1].0,
+                };
+                self.next_in_batch += 1;
+                let bytes = batch.bytes[start..end].to_vec();
+                return Ok(Some(ReadEvent { line, bytes }));
+            }
+            if let Some(error) = batch.error.take() {
+                return Err(error);
+            }
+            match self.queue.recv() {
+                Ok(batch) => {
+                    self.current = batch;
+                    self.next_in_batch = 0;
+                }
+                Err(_) => return Ok(None),
             }
         }
     }

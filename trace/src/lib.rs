@@ -68,9 +68,11 @@ pub enum Outcome {
 /// A recorded WASI call: the arguments that must match in replay and the result.
 ///
 /// The interposer builds one with [`Call::new`] when recording and takes the result back
-/// with [`Call::into_result`]; in replay it gets one from [`Call::from_event`] and checks
+/// with [`Call::into_result`]; in replay it gets one from [`decode_call`] and checks
 /// [`Call::args_match`] before returning the recorded result.
-pub trait Call: Sized + Into<Event> {
+pub trait Call: Sized + Into<Event> + serde::de::DeserializeOwned {
+    /// The index of this call's variant in [`Event`], which starts its wire form.
+    const VARIANT: u32;
     /// The WASI interface, e.g. `wasi:random/random`.
     const INTERFACE: &'static str;
     /// The function within [`Call::INTERFACE`], e.g. `get-random-bytes`.
@@ -83,10 +85,6 @@ pub trait Call: Sized + Into<Event> {
     fn new(args: Self::Args, result: Self::Result) -> Self;
     fn args_match(&self, args: &Self::Args) -> bool;
     fn into_result(self) -> Self::Result;
-    /// `Ok` when `event` records this call, else the event back.
-    // The event is handed back by value, as it came: boxing it would cost an allocation.
-    #[allow(clippy::result_large_err)]
-    fn from_event(event: Event) -> Result<Self, Event>;
     /// `interface.function(arg: value, ...)`, for divergence messages.
     fn describe(args: &Self::Args) -> String;
     /// Appends the wire form of this call, the same as its [`Event`]'s, to `buf`.
@@ -122,6 +120,10 @@ macro_rules! calls {
             $( #[serde(rename = $tag)] $name($name), )*
         }
 
+        /// The variants of [`Event`], for their indexes.
+        #[repr(u32)]
+        enum Variant { $($name,)* }
+
         /// [`Event`] by reference, serialized identically, so that a call is encoded
         /// without moving its result.
         #[derive(::serde::Serialize)]
@@ -149,6 +151,7 @@ macro_rules! calls {
             }
 
             impl $crate::Call for $name {
+                const VARIANT: u32 = Variant::$name as u32;
                 const INTERFACE: &'static str = $interface;
                 const FUNCTION: &'static str = $function;
                 type Args = ($($arg_ty,)*);
@@ -164,9 +167,6 @@ macro_rules! calls {
                     true $(&& self.$arg == *$arg)*
                 }
                 fn into_result(self) -> $result { self.result }
-                fn from_event(event: Event) -> Result<Self, Event> {
-                    match event { Event::$name(call) => Ok(call), other => Err(other) }
-                }
                 #[allow(unused_variables)]
                 fn describe(args: &Self::Args) -> String {
                     let ($($arg,)*) = args;
@@ -201,6 +201,20 @@ impl Event {
             .then_some(stream)
     }
 
+    /// The stream of an output to stdout or stderr, read from an event's wire form
+    /// (see [`Event::optional_output`]).
+    pub fn optional_output_of(bytes: &[u8]) -> Option<StreamId> {
+        let outputs = [
+            OutputStreamWrite::VARIANT,
+            OutputStreamCheckWrite::VARIANT,
+            OutputStreamFlush::VARIANT,
+        ];
+        if !outputs.contains(&variant_of(bytes)?) {
+            return None;
+        }
+        Event::decode(bytes).ok()?.optional_output()
+    }
+
     /// Appends the wire form (postcard) of this event to `buf`.
     pub fn encode(&self, buf: &mut Vec<u8>) {
         encode_into(self, buf)
@@ -210,6 +224,20 @@ impl Event {
     pub fn decode(bytes: &[u8]) -> Result<Event, postcard::Error> {
         postcard::from_bytes(bytes)
     }
+}
+
+/// The [`Event`] variant index that starts a wire form.
+fn variant_of(bytes: &[u8]) -> Option<u32> {
+    postcard::take_from_bytes::<u32>(bytes)
+        .ok()
+        .map(|(variant, _)| variant)
+}
+
+/// Reads call `C` from an event's wire form without building the [`Event`] (which is
+/// large): `None` when the event records another call.
+pub fn decode_call<C: Call>(bytes: &[u8]) -> Option<Result<C, postcard::Error>> {
+    let (variant, rest) = postcard::take_from_bytes::<u32>(bytes).ok()?;
+    (variant == C::VARIANT).then(|| postcard::from_bytes(rest))
 }
 
 pub(crate) fn encode_into(value: &impl Serialize, buf: &mut Vec<u8>) {
@@ -234,6 +262,31 @@ mod tests {
         let mut buf = Vec::new();
         event.encode(&mut buf);
         assert_eq!(Event::decode(&buf).ok(), Some(event));
+    }
+
+    #[test]
+    fn a_call_decodes_from_its_event_s_wire_form_alone() {
+        let call = WallClockNow {
+            result: Datetime {
+                seconds: 7,
+                nanoseconds: 8,
+            },
+        };
+        let mut buf = Vec::new();
+        call.encode(&mut buf);
+        assert_eq!(
+            decode_call::<WallClockNow>(&buf).map(Result::ok),
+            Some(Some(call))
+        );
+        assert!(decode_call::<MonotonicClockNow>(&buf).is_none());
+        let output: Event = OutputStreamFlush {
+            stream: stream::STDOUT,
+            result: StreamResult::Ok(()),
+        }
+        .into();
+        buf.clear();
+        output.encode(&mut buf);
+        assert_eq!(Event::optional_output_of(&buf), Some(stream::STDOUT));
     }
 
     #[test]
