@@ -182,10 +182,10 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
                 true
             }
         };
-        if last || batch.bytes.len() + 16 * batch.events.len() >= BATCH_BYTES {
-            if batches.send(std::mem::take(&mut batch)).is_err() || last {
-                return;
-            }
+        let full = batch.bytes.len() + 16 * batch.events.len() >= BATCH_BYTES;
+        // Sends a full batch, and the last; stops after the last, or when nobody listens.
+        if (last || full) && (batches.send(std::mem::take(&mut batch)).is_err() || last) {
+            return;
         }
     }
 }
