@@ -182,9 +182,13 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
                 true
             }
         };
+        if last {
+            // Nobody may listen any more: then nobody needs it.
+            let _ = batches.send(batch);
+            return;
+        }
         let full = batch.bytes.len() + 16 * batch.events.len() >= BATCH_BYTES;
-        // Sends a full batch, and the last; stops after the last, or when nobody listens.
-        if (last || full) && (batches.send(std::mem::take(&mut batch)).is_err() || last) {
+        if full && batches.send(std::mem::take(&mut batch)).is_err() {
             return;
         }
     }
