@@ -396,14 +396,17 @@ struct Target {
 fn why(case: &str) -> &'static str {
     match case {
         "clock_loop" | "random_loop" => {
-            "every call crosses the composed call chain and then rr:log, a component-model \
-             call that copies the event into the host (record) or into the guest (replay, \
-             which also allocates there per event); handing the guest several events per \
-             rr:log call is the next step"
+            "a recorded read makes two host calls where the plain run makes one (the real \
+             clock, then rr:log to append the event), and the host-call overhead of wasmtime \
+             dominates both; the interposer cannot keep events back to append several at \
+             once, since a trap would lose them and the trace must be complete when the \
+             guest traps. Replay makes one rr:log call per event; handing the guest several \
+             per call would need the host to learn, at the end of the run, how many it used"
         }
         "stdin_copy" => {
-            "each chunk of stdin is copied into its event, into the host, into the batch and \
-             into the trace: several copies of every byte on top of the guest's own"
+            "each chunk of stdin is copied from the host into the interposer, encoded into \
+             its event, copied into the host and written to the trace, on top of the \
+             guest's own copy"
         }
         "startup_warm" => {
             "a warm record or replay still links and instantiates the interposer and the stub \

@@ -58,6 +58,7 @@ impl RrLog {
             path,
             current: AheadBatch::default(),
             next_in_batch: 0,
+            packed_start: 0,
             queue,
             events_read: 0,
             line: None,
@@ -148,32 +149,52 @@ fn write_packed(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String
 }
 
 /// An event read ahead: its wire bytes and the line it is on (in a JSON trace).
+#[derive(Default)]
 struct ReadEvent {
     line: Option<u64>,
     bytes: Vec<u8>,
 }
 
-/// Events read ahead, packed: their wire forms back to back in one buffer, so that the
-/// guest's thread allocates each event's bytes itself (a same-thread allocation is much
-/// cheaper than freeing one made on the reader thread).
+/// Events read ahead. Small ones are packed, their wire forms back to back in one
+/// buffer, so that the guest's thread allocates each one's bytes itself (a same-thread
+/// allocation is much cheaper than freeing one made on the reader thread); large ones (a
+/// chunk of input) are moved as they came, not copied.
 #[derive(Default)]
 struct AheadBatch {
-    bytes: Vec<u8>,
-    /// Where each event ends in `bytes`, and its line.
-    events: Vec<(usize, Option<u64>)>,
+    packed: Vec<u8>,
+    events: Vec<AheadEvent>,
     /// A line that is not an event, after the events: the replay stops there.
     error: Option<TraceError>,
+}
+
+enum AheadEvent {
+    /// Ends at this offset of the packed bytes.
+    Packed {
+        end: usize,
+        line: Option<u64>,
+    },
+    Large(ReadEvent),
 }
 
 /// The reader thread: reads events ahead, in batches of about [`BATCH_BYTES`], until the
 /// trace ends, a line is bad, or the guest's side stops listening.
 fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
     let mut batch = AheadBatch::default();
+    let mut batch_bytes = 0;
     loop {
         let last = match reader.next_event_bytes() {
             Ok(Some(bytes)) => {
-                batch.bytes.extend_from_slice(&bytes);
-                batch.events.push((batch.bytes.len(), reader.line_number()));
+                batch_bytes += bytes.len() + 16;
+                let line = reader.line_number();
+                if bytes.len() >= LARGE_EVENT {
+                    batch
+                        .events
+                        .push(AheadEvent::Large(ReadEvent { line, bytes }));
+                } else {
+                    batch.packed.extend_from_slice(&bytes);
+                    let end = batch.packed.len();
+                    batch.events.push(AheadEvent::Packed { end, line });
+                }
                 false
             }
             Ok(None) => true,
@@ -187,9 +208,11 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
             let _ = batches.send(batch);
             return;
         }
-        let full = batch.bytes.len() + 16 * batch.events.len() >= BATCH_BYTES;
-        if full && batches.send(std::mem::take(&mut batch)).is_err() {
-            return;
+        if batch_bytes >= BATCH_BYTES {
+            batch_bytes = 0;
+            if batches.send(std::mem::take(&mut batch)).is_err() {
+                return;
+            }
         }
     }
 }
@@ -199,6 +222,8 @@ pub struct Replayer {
     /// The batch being handed out, and its next event.
     current: AheadBatch,
     next_in_batch: usize,
+    /// Where the next packed event starts.
+    packed_start: usize,
     queue: Receiver<AheadBatch>,
     /// Events handed to the guest; the last one is on `line` (in a JSON trace).
     events_read: u64,
@@ -220,14 +245,16 @@ impl Replayer {
     fn next_event(&mut self) -> Result<Option<ReadEvent>, TraceError> {
         loop {
             let batch = &mut self.current;
-            if let Some(&(end, line)) = batch.events.get(self.next_in_batch) {
-                let start = match self.next_in_batch {
-                    0 => 0,
-                    i => batch.events[i - 1].0,
-                };
+            if let Some(event) = batch.events.get_mut(self.next_in_batch) {
                 self.next_in_batch += 1;
-                let bytes = batch.bytes[start..end].to_vec();
-                return Ok(Some(ReadEvent { line, bytes }));
+                return Ok(Some(match event {
+                    AheadEvent::Packed { end, line } => {
+                        let bytes = batch.packed[self.packed_start..*end].to_vec();
+                        self.packed_start = *end;
+                        ReadEvent { line: *line, bytes }
+                    }
+                    AheadEvent::Large(event) => std::mem::take(event),
+                }));
             }
             if let Some(error) = batch.error.take() {
                 return Err(error);
@@ -236,6 +263,7 @@ impl Replayer {
                 Ok(batch) => {
                     self.current = batch;
                     self.next_in_batch = 0;
+                    self.packed_start = 0;
                 }
                 Err(_) => return Ok(None),
             }

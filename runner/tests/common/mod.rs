@@ -197,20 +197,18 @@ impl HttpServer {
         use std::sync::atomic::{AtomicBool, Ordering};
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the HTTP server");
         let address = listener.local_addr().expect("the HTTP server's address");
-        listener
-            .set_nonblocking(true)
-            .expect("a non-blocking listener");
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = std::thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        std::thread::spawn(move || {
-                            let _ = serve_http(stream);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            for stream in listener.incoming() {
+                // `shut_down` connects once to wake this up.
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    std::thread::spawn(move || {
+                        let _ = serve_http(stream);
+                    });
                 }
             }
         });
@@ -233,6 +231,7 @@ impl HttpServer {
     fn shut_down(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
+            let _ = TcpStream::connect(self.address);
             let _ = thread.join();
         }
     }
