@@ -90,6 +90,9 @@ pub struct CaseResult {
     pub trace_events: u64,
     pub json_bytes: u64,
     pub binary_bytes: u64,
+    /// Bytes of an event-less trace with the same header, JSON and binary: what a trace
+    /// costs whatever its length.
+    pub fixed_bytes: [u64; 2],
 }
 
 impl CaseResult {
@@ -256,7 +259,25 @@ fn run_case(case: &Case, runs: usize, work: &Path) -> Result<CaseResult, String>
         trace_events: text.lines().count().saturating_sub(2) as u64,
         json_bytes: text.len() as u64,
         binary_bytes: binary.len(),
+        fixed_bytes: [
+            empty_trace_bytes(case, Mode::Record, work)?,
+            empty_trace_bytes(case, Mode::RecordBinary, work)?,
+        ],
     })
+}
+
+/// The size of a trace with the header of the one `mode` wrote, and no event.
+fn empty_trace_bytes(case: &Case, mode: Mode, work: &Path) -> Result<u64, String> {
+    use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
+    let recorded = trace_path(case, mode, work);
+    let (_, header) = TraceReader::open(&recorded).map_err(|e| e.to_string())?;
+    let empty = work.join("empty");
+    let writer = TraceWriter::create(&empty, &header, Format::for_path(&recorded))
+        .map_err(|e| e.to_string())?;
+    writer
+        .finish(wasm_rr_trace::Outcome::Exit(0))
+        .map_err(|e| e.to_string())?;
+    Ok(std::fs::metadata(&empty).map_err(|e| e.to_string())?.len())
 }
 
 /// The trace a mode writes or reads.
@@ -443,11 +464,12 @@ fn targets(report: &Report) -> Vec<Target> {
     }
     if let Some(clock) = report.case("clock_loop") {
         let events = clock.trace_events.max(1) as f64;
-        for (format, bytes, limit) in [
-            ("JSON", clock.json_bytes, 40.0),
-            ("binary", clock.binary_bytes, 12.0),
+        for (format, bytes, fixed, limit) in [
+            ("JSON", clock.json_bytes, clock.fixed_bytes[0], 40.0),
+            ("binary", clock.binary_bytes, clock.fixed_bytes[1], 12.0),
         ] {
-            let per_event = bytes as f64 / events;
+            // What each event adds, without the header and end that every trace has.
+            let per_event = bytes.saturating_sub(fixed) as f64 / events;
             targets.push(Target {
                 figure: format!("trace size of `clock_loop`, {format}"),
                 target: format!("at most {limit} bytes per event"),

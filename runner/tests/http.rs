@@ -347,3 +347,30 @@ fn serving_http_is_refused_with_a_clear_error() {
         "{message}"
     );
 }
+
+#[test]
+fn the_composed_component_imports_wasi_http_only_when_the_app_does() {
+    let work = tempfile::tempdir().unwrap();
+    let imports_of = |app: &str| {
+        let composed = work.path().join(format!("{app}.rr.wasm"));
+        let out = run(wasm_rr()
+            .arg("compose")
+            .arg(example(app))
+            .arg("-o")
+            .arg(&composed));
+        assert!(out.status.success(), "{}", stderr(&out));
+        wasm_rr_composer::imports(&std::fs::read(&composed).unwrap()).unwrap()
+    };
+    let fetch = imports_of("http_fetch");
+    for interface in [
+        "wasi:http/types@0.2.12",
+        "wasi:http/outgoing-handler@0.2.12",
+    ] {
+        assert!(fetch.iter().any(|name| name == interface), "{fetch:?}");
+    }
+    let hello = imports_of("hello");
+    assert!(
+        !hello.iter().any(|name| name.starts_with("wasi:http/")),
+        "{hello:?}"
+    );
+}
