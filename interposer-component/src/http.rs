@@ -140,6 +140,31 @@ fn redacted_response_fields(fields: &trace::Fields) -> Option<trace::Fields> {
 
 // ---- wasi:http/types.fields ----
 
+/// Host fields holding `entries`, which came from the host (record only).
+fn host_fields(entries: &[(String, Vec<u8>)]) -> i_types::Fields {
+    // The host gave these entries, so it takes them back.
+    i_types::Fields::from_list(entries).unwrap_or_else(|_| i_types::Fields::new())
+}
+
+/// A change to a request or its options (numbered `id`, with the host's copy while
+/// recording), recorded as `C`: the host judges it, and `apply` makes it to the
+/// interposer's copy when the host took it (in replay, when the trace says it did).
+fn builder_change<C, H>(
+    id: HttpId,
+    host_copy: &Option<H>,
+    host_change: impl FnOnce(&H) -> Result<(), ()>,
+    apply: impl FnOnce(),
+) -> Result<(), ()>
+where
+    C: trace::Call<Args = (HttpId,), Result = Result<(), ()>>,
+{
+    let result = recorded::<C>((id,), || host_change(host(host_copy)));
+    if result.is_ok() {
+        apply();
+    }
+    result
+}
+
 /// Header fields in their order: lowercase names, each with its values.
 #[derive(Clone, Default)]
 struct FieldList(Vec<(String, Vec<Vec<u8>>)>);
@@ -235,11 +260,8 @@ impl Fields {
 
     /// The host's fields with the same entries (record only).
     fn into_host(self) -> i_types::Fields {
-        self.host.unwrap_or_else(|| {
-            let entries = self.list.into_inner().entries();
-            // These entries came from the host, which takes them back.
-            i_types::Fields::from_list(&entries).unwrap_or_else(|_| i_types::Fields::new())
-        })
+        self.host
+            .unwrap_or_else(|| host_fields(&self.list.into_inner().entries()))
     }
 
     /// A change to mutable fields, recorded as `C` with the field's name.
@@ -329,7 +351,7 @@ impl e_types::GuestFields for Fields {
         let entries = list.entries();
         e_types::Fields::new(Fields::mutable(list, || match &self.host {
             Some(host) => host.clone(),
-            None => i_types::Fields::from_list(&entries).unwrap_or_else(|_| i_types::Fields::new()),
+            None => host_fields(&entries),
         }))
     }
 }
@@ -361,11 +383,9 @@ impl OutgoingRequest {
     where
         C: trace::Call<Args = (HttpId,), Result = Result<(), ()>>,
     {
-        let result = recorded::<C>((self.id,), || host_change(host(&self.host)));
-        if result.is_ok() {
-            apply(&mut self.line.borrow_mut());
-        }
-        result
+        builder_change::<C, _>(self.id, &self.host, host_change, || {
+            apply(&mut self.line.borrow_mut())
+        })
     }
 
     /// The request as the trace keeps it.
@@ -483,13 +503,11 @@ impl RequestOptions {
     where
         C: trace::Call<Args = (HttpId,), Result = Result<(), ()>>,
     {
-        let result = recorded::<C>((self.id,), || host_change(host(&self.host)));
-        if result.is_ok() {
+        builder_change::<C, _>(self.id, &self.host, host_change, || {
             let mut timeouts = self.timeouts.get();
             apply(&mut timeouts);
             self.timeouts.set(timeouts);
-        }
-        result
+        })
     }
 }
 
