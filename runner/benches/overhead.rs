@@ -317,29 +317,8 @@ fn run_once(case: &Case, mode: Mode, work: &Path, cache: &Path) -> Result<(Durat
     let mut child = command
         .spawn()
         .map_err(|e| format!("starting wasm-rr: {e}"))?;
-    // Memory is sampled on another thread, so that the wait, and the time, stay exact.
-    let status_path = format!("/proc/{}/status", child.id());
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let sampler = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let mut peak_kib = 0;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                let status = std::fs::read_to_string(&status_path).unwrap_or_default();
-                if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
-                    let kib = line.split_whitespace().nth(1).and_then(|n| n.parse().ok());
-                    peak_kib = peak_kib.max(kib.unwrap_or(0));
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            peak_kib
-        })
-    };
-    let status = child.wait().map_err(|e| e.to_string());
-    let elapsed = start.elapsed();
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    let peak_kib = sampler.join().unwrap_or(0);
-    let status = status?;
+    let (status, elapsed, peak_kib) =
+        common::wait_measured(&mut child, start).map_err(|e| e.to_string())?;
     if !status.success() {
         let mut stderr = String::new();
         if let Some(mut pipe) = child.stderr.take() {

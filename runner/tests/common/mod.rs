@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -77,31 +77,49 @@ pub fn find_event(lines: &[Value], call: &str) -> usize {
 }
 
 /// Runs `command` to its end with stdout to `stdout_file`, and gives its exit status and
-/// peak resident memory in KiB: the last `VmHWM` that `/proc` showed of it (rusage would
-/// count the memory of this test process, which the child is forked from).
+/// peak resident memory in KiB (see [`wait_measured`]).
 pub fn run_measured(command: &mut Command, stdout_file: &Path) -> (Option<i32>, u64) {
+    let start = Instant::now();
     let mut child = command
         .stdout(std::fs::File::create(stdout_file).unwrap())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    let (status, _, peak_kib) = wait_measured(&mut child, start).unwrap();
+    (status.code(), peak_kib)
+}
+
+/// Waits for `child`, started at `start`: its exit status, how long it ran, and its peak
+/// resident memory in KiB, the last `VmHWM` that `/proc` showed of it (rusage would count
+/// the memory of the parent, which the child is forked from). Memory is sampled on another
+/// thread, so that the wait, and the time, stay exact.
+pub fn wait_measured(
+    child: &mut Child,
+    start: Instant,
+) -> std::io::Result<(ExitStatus, Duration, u64)> {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status.code(), peak_kib);
-        }
-        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
-        if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
-            let kib = line
-                .split_whitespace()
-                .nth(1)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            peak_kib = peak_kib.max(kib);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak_kib = 0;
+            while !done.load(Ordering::Relaxed) {
+                let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+                if let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:")) {
+                    let kib = line.split_whitespace().nth(1).and_then(|n| n.parse().ok());
+                    peak_kib = peak_kib.max(kib.unwrap_or(0));
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak_kib
+        })
+    };
+    let status = child.wait();
+    let elapsed = start.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let peak_kib = sampler.join().unwrap_or(0);
+    Ok((status?, elapsed, peak_kib))
 }
 
 /// How long the echo servers wait for their client, so that a test whose guest never
