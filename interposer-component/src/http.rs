@@ -165,6 +165,12 @@ where
     result
 }
 
+/// Fields as the host gives them, in their trace form.
+fn traced_entries(entries: Vec<(String, Vec<u8>)>) -> trace::Fields {
+    let entries = entries.into_iter();
+    entries.map(|(name, value)| (name, Bytes(value))).collect()
+}
+
 /// Header fields in their order: lowercase names, each with its values.
 #[derive(Clone, Default)]
 struct FieldList(Vec<(String, Vec<Vec<u8>>)>);
@@ -220,8 +226,7 @@ impl FieldList {
     }
 
     fn traced(&self) -> trace::Fields {
-        let entries = self.entries().into_iter();
-        entries.map(|(name, value)| (name, Bytes(value))).collect()
+        traced_entries(self.entries())
     }
 
     fn from_traced(fields: trace::Fields) -> Self {
@@ -670,11 +675,6 @@ impl e_types::GuestFutureIncomingResponse for FutureIncomingResponse {
             })
         })
     }
-}
-
-fn traced_entries(entries: Vec<(String, Vec<u8>)>) -> trace::Fields {
-    let entries = entries.into_iter();
-    entries.map(|(name, value)| (name, Bytes(value))).collect()
 }
 
 pub struct IncomingResponse {
