@@ -11,6 +11,10 @@ use std::borrow::Cow;
 use wac_graph::types::{are_semver_compatible, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
+mod wasip1;
+
+pub use wasip1::{adapt_wasip1, adaptation_inputs};
+
 use wit_parser::{
     InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey,
 };
@@ -41,18 +45,6 @@ pub fn app_component(app: &[u8]) -> Result<Cow<'_, [u8]>> {
         WasmKind::Component => Ok(Cow::Borrowed(app)),
         WasmKind::CoreModule => adapt_wasip1(app).map(Cow::Owned),
     }
-}
-
-/// Turns a wasm32-wasip1 command module into a WASI 0.2 component.
-pub fn adapt_wasip1(module: &[u8]) -> Result<Vec<u8>> {
-    let adapter = wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER;
-    ComponentEncoder::default()
-        .module(module)
-        .and_then(|encoder| encoder.adapter("wasi_snapshot_preview1", adapter))
-        .and_then(|encoder| encoder.validate(true).encode())
-        .context(
-            "this core module is not a wasm32-wasip1 command (adapting it to a component failed)",
-        )
 }
 
 /// Turns a core module with embedded component metadata (from wit-bindgen) into a component.

@@ -254,12 +254,15 @@ impl Fields {
         }
     }
 
-    fn immutable(list: FieldList) -> e_types::Fields {
+    /// Fields the guest cannot change, with the host's own copy while recording: a clone
+    /// of it, or a request made with it, then holds what the host holds, even the headers
+    /// (`connection`, `transfer-encoding`) that the host would refuse from a guest.
+    fn immutable(list: FieldList, host: Option<i_types::Fields>) -> e_types::Fields {
         e_types::Fields::new(Fields {
             id: next_id(),
             list: RefCell::new(list),
             mutable: false,
-            host: None,
+            host,
         })
     }
 
@@ -486,7 +489,8 @@ impl e_types::GuestOutgoingRequest for OutgoingRequest {
     }
 
     fn headers(&self) -> e_types::Headers {
-        Fields::immutable(self.headers.clone())
+        let host = self.host.as_ref().map(|host| host.headers());
+        Fields::immutable(self.headers.clone(), host)
     }
 }
 
@@ -690,7 +694,8 @@ impl e_types::GuestIncomingResponse for IncomingResponse {
     }
 
     fn headers(&self) -> e_types::Headers {
-        Fields::immutable(self.headers.clone())
+        let host = self.host.as_ref().map(|host| host.headers());
+        Fields::immutable(self.headers.clone(), host)
     }
 
     fn consume(&self) -> Result<e_types::IncomingBody, ()> {
@@ -739,6 +744,7 @@ impl e_types::GuestFutureTrailers for FutureTrailers {
     }
 
     fn get(&self) -> GuestFuture<Option<e_types::Trailers>> {
+        let mut host_trailers = None;
         let result = recorded_redacted::<trace::FutureTrailersGet>(
             (self.id,),
             || {
@@ -746,7 +752,11 @@ impl e_types::GuestFutureTrailers for FutureTrailers {
                 got.map(|taken| {
                     taken.map(|trailers| {
                         let trailers = trailers.map_err(trace::HttpErrorCode::from)?;
-                        Ok(trailers.map(|fields| traced_entries(fields.entries())))
+                        Ok(trailers.map(|fields| {
+                            let traced = traced_entries(fields.entries());
+                            host_trailers = Some(fields);
+                            traced
+                        }))
                     })
                 })
             },
@@ -760,7 +770,9 @@ impl e_types::GuestFutureTrailers for FutureTrailers {
         result.map(|taken| {
             taken.map(|trailers| {
                 let trailers = trailers.map_err(e_types::ErrorCode::from)?;
-                Ok(trailers.map(|fields| Fields::immutable(FieldList::from_traced(fields))))
+                Ok(trailers.map(|fields| {
+                    Fields::immutable(FieldList::from_traced(fields), host_trailers.take())
+                }))
             })
         })
     }

@@ -19,6 +19,8 @@ thread_local! {
     /// The wire form of an event fetched from the host but not yet consumed (see
     /// [`replayed_output`]).
     static PEEKED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+    /// Whether the host was told that the output differs (it needs telling once).
+    static OUTPUT_DIFFERS: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The run's mode, asked of the host once.
@@ -80,7 +82,15 @@ pub fn recorded_redacted<C: Call>(
             };
             // Straight into `C`: building the whole `Event` would cost more than the call.
             match decode_call::<C>(&event) {
-                Some(Ok(call)) if call.args_match(&args) => call.into_result(),
+                Some(Ok(call)) if call.args_match(&args) => {
+                    if let Err(broken) = call.check_result() {
+                        diverge(format!(
+                            "the trace holds {} with {broken}",
+                            C::describe(&args)
+                        ))
+                    }
+                    call.into_result()
+                }
                 Some(Ok(call)) => mismatch::<C>(&args, call.into()),
                 _ => mismatch::<C>(&args, decode(&event)),
             }
@@ -90,18 +100,44 @@ pub fn recorded_redacted<C: Call>(
 
 /// Replay of an output to stdout or stderr, whose recording is optional (see
 /// [`Event::optional_output`]): the recorded result when the next event is this output,
-/// else `None`. The next event is consumed if it is an output to the same stream.
+/// else `None`, and the host is told that the output differs. The next event is consumed
+/// if it is an output to the same stream.
 pub fn replayed_output<C: Call>(stream: StreamId, args: &C::Args) -> Option<C::Result> {
-    let event = PEEKED
+    let Some(event) = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(host::next)?;
+        .or_else(host::next)
+    else {
+        output_differs(format!(
+            "the replay made {}, which the recording did not",
+            C::describe(args)
+        ));
+        return None;
+    };
     if Event::optional_output_of(&event) != Some(stream) {
         PEEKED.with(|peeked| *peeked.borrow_mut() = Some(event));
+        output_differs(format!(
+            "the replay made {}, which the recording did not",
+            C::describe(args)
+        ));
         return None;
     }
     match decode_call::<C>(&event) {
         Some(Ok(call)) if call.args_match(args) => Some(call.into_result()),
-        _ => None,
+        _ => {
+            output_differs(format!(
+                "the replay made {} where the recording made {}",
+                C::describe(args),
+                decode(&event).describe()
+            ));
+            None
+        }
+    }
+}
+
+/// Tells the host, once, that the guest's output differs from the recording's here.
+fn output_differs(message: String) {
+    if !OUTPUT_DIFFERS.with(|said| said.replace(true)) {
+        host::output_differs(&message);
     }
 }
 
@@ -121,6 +157,10 @@ fn next_event() -> Option<Vec<u8>> {
         .with(|peeked| peeked.borrow_mut().take())
         .or_else(host::next)?;
     while Event::optional_output_of(&event).is_some() {
+        output_differs(format!(
+            "the recording made {}, which the replay did not",
+            decode(&event).describe()
+        ));
         event = host::next()?;
     }
     Some(event)

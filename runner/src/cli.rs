@@ -173,12 +173,72 @@ pub struct GuestOptions {
     /// Preopen a host directory for the guest, at GUEST_DIR or at the same path
     #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
     pub dirs: Vec<String>,
-    /// A WASI option, as `wasmtime run -S` takes it: `inherit-network` lets the guest reach
-    /// any address (by default it may create sockets but reach none), `allow-ip-name-lookup`
-    /// lets it resolve names, `tcp` and `udp` (on by default) allow those sockets; `KEY=n`
-    /// turns one off
-    #[arg(short = 'S', value_name = "KEY[=y|n]")]
-    pub wasi: Vec<String>,
+    /// A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off
+    #[arg(
+        short = 'S',
+        value_name = "KEY[=y|n]",
+        value_parser = WasiOption::parse,
+        long_help = WasiOption::help()
+    )]
+    pub wasi: Vec<WasiOption>,
+}
+
+/// A `-S` option: which, and on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WasiOption {
+    pub key: WasiKey,
+    pub enabled: bool,
+}
+
+/// The WASI options `-S` knows; the help lists these, so it cannot disagree with the parser.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasiKey {
+    /// Lets the guest reach any address (by default it may create sockets but reach none)
+    InheritNetwork,
+    /// Lets the guest resolve names (off by default)
+    AllowIpNameLookup,
+    /// TCP sockets (on by default)
+    Tcp,
+    /// UDP sockets (on by default)
+    Udp,
+}
+
+impl WasiOption {
+    fn parse(spec: &str) -> Result<WasiOption, String> {
+        use clap::ValueEnum;
+        let (key, enabled) = match spec.split_once('=') {
+            None => (spec, true),
+            Some((key, "y" | "yes" | "true")) => (key, true),
+            Some((key, "n" | "no" | "false")) => (key, false),
+            Some((_, value)) => return Err(format!("`{value}`: the value must be y or n")),
+        };
+        let key = WasiKey::from_str(key, false).map_err(|_| {
+            let known: Vec<String> = WasiKey::value_variants()
+                .iter()
+                .filter_map(|key| Some(key.to_possible_value()?.get_name().to_string()))
+                .collect();
+            format!("unknown WASI option `{key}` (known: {})", known.join(", "))
+        })?;
+        Ok(WasiOption { key, enabled })
+    }
+
+    /// The `-S` help: the sentence above, then each key with its doc comment.
+    fn help() -> String {
+        use clap::ValueEnum;
+        let mut help = String::from(
+            "A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off\n",
+        );
+        for key in WasiKey::value_variants() {
+            if let Some(value) = key.to_possible_value() {
+                let about = value
+                    .get_help()
+                    .map(|help| help.to_string())
+                    .unwrap_or_default();
+                help.push_str(&format!("\n- {}: {about}", value.get_name()));
+            }
+        }
+        help
+    }
 }
 
 /// The command-line reference in Markdown, generated from the definitions above.

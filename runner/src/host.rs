@@ -1,16 +1,16 @@
 //! The wasmtime host: a stock engine with WASI 0.2 and `rr:log`, configured so that the
 //! same inputs give the same run on any machine.
 
-use crate::cli::GuestOptions;
-use crate::rr_log::{RecordError, ReplayError, RrLog};
-use anyhow::{bail, Context, Result};
+use crate::cli::{GuestOptions, WasiKey};
+use crate::rr_log::{RecordError, RecordingEnded, ReplayError};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
-use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -20,15 +20,20 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
+/// The host side of `rr:log`: [`crate::rr_log`]'s passthrough, recorder or replayer.
+pub trait Log: rr::log::log::Host + Send + 'static {}
+
+impl<L: rr::log::log::Host + Send + 'static> Log for L {}
+
 /// Everything a running guest reaches on the host.
-pub struct State {
+pub struct State<L> {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    log: RrLog,
+    log: L,
 }
 
-impl WasiView for State {
+impl<L: Send> WasiView for State<L> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -39,7 +44,7 @@ impl WasiView for State {
 
 /// Outgoing HTTP, as `wasmtime run -S http` gives it. In replay the interposer answers
 /// from the trace and never calls it.
-impl WasiHttpView for State {
+impl<L: Send> WasiHttpView for State<L> {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView {
             ctx: &mut self.http,
@@ -85,26 +90,25 @@ pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
     }
     // As `wasmtime run`: TCP and UDP sockets, but no address to reach, and no name lookup.
     builder.allow_tcp(true).allow_udp(true);
-    for spec in &options.wasi {
-        let (key, enable) = match spec.split_once('=') {
-            None => (spec.as_str(), true),
-            Some((key, "y" | "yes" | "true")) => (key, true),
-            Some((key, "n" | "no" | "false")) => (key, false),
-            Some(_) => bail!("-S {spec}: the value must be y or n"),
-        };
-        match key {
-            "inherit-network" if enable => {
+    for option in &options.wasi {
+        match (option.key, option.enabled) {
+            (WasiKey::InheritNetwork, true) => {
                 builder.inherit_network();
             }
-            "inherit-network" => {}
-            "allow-ip-name-lookup" => {
-                builder.allow_ip_name_lookup(enable);
+            (WasiKey::InheritNetwork, false) => {}
+            (WasiKey::AllowIpNameLookup, enabled) => {
+                builder.allow_ip_name_lookup(enabled);
             }
-            _ => bail!(
-                "-S {spec}: unknown WASI option (known: inherit-network, allow-ip-name-lookup)"
-            ),
+            (WasiKey::Tcp, enabled) => {
+                builder.allow_tcp(enabled);
+            }
+            (WasiKey::Udp, enabled) => {
+                builder.allow_udp(enabled);
+            }
         }
     }
+    // A larger result would not fit in one trace event (wasmtime's own limit is 64 MiB).
+    builder.max_random_size(MAX_RANDOM_BYTES);
     Ok(builder.build())
 }
 
@@ -170,35 +174,56 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
-/// Runs a compiled component to its end. The outer error is a failure to start; the inner
-/// one a wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
-/// ended. The log is handed back so that the caller can finish the trace.
-pub fn run(component: &Component, wasi: WasiCtx, log: RrLog) -> Result<(Result<Outcome>, RrLog)> {
-    let engine = component.engine();
-    let mut linker = Linker::<State>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
-    rr::log::log::add_to_linker::<State, HasSelf<RrLog>>(&mut linker, |state| &mut state.log)?;
+/// The most random bytes a guest gets in one call.
+pub const MAX_RANDOM_BYTES: u64 = 1 << 20;
 
-    let mut store = Store::new(
-        engine,
-        State {
+/// A compiled component linked with WASI and `rr:log` over a log of type `L`, checked to be
+/// a command: everything that can fail before the guest runs has been tried.
+pub struct Program<L: 'static> {
+    pre: CommandPre<State<L>>,
+}
+
+impl<L: Log> Program<L> {
+    pub fn new(component: &Component) -> Result<Self> {
+        let engine = component.engine();
+        let mut linker = Linker::<State<L>>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
+        let pre = linker
+            .instantiate_pre(component)
+            .map_err(anyhow::Error::from)
+            .context("linking the app")?;
+        let pre = CommandPre::new(pre)
+            .map_err(anyhow::Error::from)
+            .context("the app is not a command (it exports no `wasi:cli/run`)")?;
+        Ok(Program { pre })
+    }
+
+    /// Runs the program to its end. The outer error is a failure to start; the inner one a
+    /// wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
+    /// ended. The log is handed back so that the caller can finish the trace.
+    pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
+        let state = State {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             log,
-        },
-    );
-    let command = Command::instantiate(&mut store, component, &linker)
-        .map_err(anyhow::Error::from)
-        .context("instantiating the component")?;
-    let result = command.wasi_cli_run().call_run(&mut store);
-    let outcome = match result {
-        Ok(Ok(())) => Ok(Outcome::Exit(0)),
-        Ok(Err(())) => Ok(Outcome::Exit(1)),
-        Err(error) => outcome_of(error),
-    };
-    Ok((outcome, store.into_data().log))
+        };
+        let mut store = Store::new(self.pre.engine(), state);
+        let command = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(anyhow::Error::from)
+            .context("instantiating the component")?;
+        let result = command.wasi_cli_run().call_run(&mut store);
+        let outcome = match result {
+            Ok(Ok(())) => Ok(Outcome::Exit(0)),
+            Ok(Err(())) => Ok(Outcome::Exit(1)),
+            Err(error) => outcome_of(error),
+        };
+        Ok((outcome, store.into_data().log))
+    }
 }
 
 /// Sorts an error out of the guest's run: an exit, a wasm-rr error, or a trap.
@@ -207,6 +232,9 @@ fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
         return Ok(Outcome::Exit(exit.0));
     }
     // A wasm-rr error stopped the guest: report it alone, without the guest's backtrace.
+    if let Some(ended) = error.downcast_ref::<RecordingEnded>() {
+        return Ok(ended.0.clone());
+    }
     let error = match error.downcast::<ReplayError>() {
         Ok(replay) => return Err(replay.into()),
         Err(error) => error,

@@ -5,15 +5,17 @@
 //! file ([`rr_log`]).
 
 pub mod cli;
+mod convert;
 pub mod host;
+mod record;
+mod replay;
 pub mod rr_log;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::ExitCode;
-use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
-use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
+use wasm_rr_trace::Outcome;
 
 /// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
 pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
@@ -26,10 +28,10 @@ pub const EXIT_ERROR: u8 = 125;
 /// Runs one `wasm-rr` command; `Err` is a wasm-rr error, printed as one line.
 pub fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
-        cli::Command::Record(args) => record(&args),
-        cli::Command::Replay(args) => replay(&args),
+        cli::Command::Record(args) => record::record(&args),
+        cli::Command::Replay(args) => replay::replay(&args),
         cli::Command::Run(args) => run_plain(&args),
-        cli::Command::Convert(args) => convert(&args),
+        cli::Command::Convert(args) => convert::convert(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose(&app)?;
@@ -40,104 +42,38 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
     }
 }
 
-fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
-    let app = read_app(&args.run.app)?;
-    let header = Header {
-        wasm_rr_trace: FORMAT_VERSION,
-        wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
-        app_sha256: sha256_hex(&app),
-    };
-    let component = composed_component(&app, &header.app_sha256)?;
-    let format = args
-        .format
-        .map_or_else(|| Format::for_path(&args.trace), Format::from);
-    let writer = TraceWriter::create(&args.trace, &header, format)?;
-    let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
-    let (outcome, log) = host::run(
-        &component,
-        wasi,
-        rr_log::RrLog::record(writer, args.redacted_headers()),
-    )?;
-    let rr_log::RrLog::Record(recorder) = log else {
-        bail!("internal: the log changed mode")
-    };
-    match outcome {
-        Ok(outcome) => {
-            recorder.finish(outcome.clone())?;
-            Ok(report(&outcome))
-        }
-        // The trace still ends: with what stopped the run, or with why it could not.
-        Err(error) => {
-            recorder.finish(Outcome::Trap(format!("{error:#}")))?;
-            Err(error)
-        }
-    }
-}
-
-/// Rewrites a trace in another format, event by event.
-fn convert(args: &cli::ConvertArgs) -> Result<ExitCode> {
-    let (mut reader, header) = TraceReader::open(&args.input)?;
-    let format = args
-        .format
-        .map_or_else(|| Format::for_path(&args.output), Format::from);
-    let mut writer = TraceWriter::create(&args.output, &header, format)?;
-    while let Some(event) = reader.next_event()? {
-        writer.event(&event)?;
-    }
-    let Some(outcome) = reader.outcome().cloned() else {
-        bail!(
-            "{} has no end: it was cut short, and is not converted",
-            args.input.display()
-        );
-    };
-    writer.finish(outcome)?;
-    Ok(ExitCode::SUCCESS)
-}
-
 fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
-    let component = host::cached_component(&[sha256_hex(&app).as_bytes()], || {
+    let app_sha256 = sha256_hex(&app);
+    let mut inputs = vec![app_sha256.as_bytes()];
+    inputs.extend(wasm_rr_composer::adaptation_inputs());
+    let component = host::cached_component(&inputs, || {
         Ok(wasm_rr_composer::app_component(&app)?.into_owned())
     })?;
+    let program = host::Program::new(&component)?;
     let wasi = host::record_wasi(&args.argv(), &args.guest)?;
-    let (outcome, _) = host::run(&component, wasi, rr_log::RrLog::Passthrough)?;
+    let (outcome, _) = program.run(wasi, rr_log::Passthrough)?;
     Ok(report(&outcome?))
-}
-
-fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
-    let app = read_app(&args.app)?;
-    let (reader, header) = TraceReader::open(&args.trace)?;
-    let app_sha256 = sha256_hex(&app);
-    if header.app_sha256 != app_sha256 && !args.force {
-        bail!(
-            "{} was recorded from another app (SHA-256 {}), not {} (SHA-256 {}); pass --force to replay it anyway",
-            args.trace.display(),
-            header.app_sha256,
-            args.app.display(),
-            app_sha256
-        );
-    }
-    let component = composed_component(&app, &app_sha256)?;
-    let wasi = host::replay_wasi();
-    let (outcome, log) = host::run(&component, wasi, rr_log::RrLog::replay(reader))?;
-    let rr_log::RrLog::Replay(mut replayer) = log else {
-        bail!("internal: the log changed mode")
-    };
-    let outcome = outcome?;
-    if let Outcome::Exit(_) = outcome {
-        replayer.check_fully_used()?;
-    }
-    Ok(report(&outcome))
 }
 
 /// Tells the user how the guest ended (a trap, on stderr) and gives the matching status.
 fn report(outcome: &Outcome) -> ExitCode {
     match outcome {
-        Outcome::Exit(code) => ExitCode::from(*code as u8),
-        Outcome::Trap(message) => {
-            eprintln!("wasm-rr: the guest trapped: {message}");
-            ExitCode::from(EXIT_TRAP)
+        Outcome::Exit(_) => {}
+        Outcome::Trap(message) => eprintln!("wasm-rr: the guest trapped: {message}"),
+        Outcome::Interrupted(signal) => {
+            eprintln!("wasm-rr: the recording was interrupted by {signal} here; so is the replay")
         }
+    }
+    ExitCode::from(outcome.exit_status())
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
@@ -150,7 +86,8 @@ fn read_app(path: &Path) -> Result<Vec<u8>> {
 /// The app with the interposer in front, compiled (or from the cache).
 fn composed_component(app: &[u8], app_sha256: &str) -> Result<wasmtime::component::Component> {
     let interposer_sha256 = env!("WASM_RR_INTERPOSER_SHA256");
-    let inputs = [app_sha256.as_bytes(), interposer_sha256.as_bytes()];
+    let mut inputs = vec![app_sha256.as_bytes(), interposer_sha256.as_bytes()];
+    inputs.extend(wasm_rr_composer::adaptation_inputs());
     host::cached_component(&inputs, || compose(app))
 }
 

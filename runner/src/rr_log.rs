@@ -1,6 +1,7 @@
-//! `rr:log` over a trace file: the host side of recording and replaying.
+//! `rr:log` over a trace file: the host side of recording and replaying, one type per mode
+//! ([`Passthrough`], [`Recorder`], [`Replayer`]).
 //!
-//! The interposer sends each event as postcard bytes; record writes them to the trace (as
+//! The interposer sends each event as its wire bytes; record writes them to the trace (as
 //! a JSON line, or as they are in a binary trace), replay reads them back. Both stream, so
 //! memory stays bounded whatever the trace's length.
 //!
@@ -10,62 +11,13 @@
 
 use crate::host::rr::log::log::{Host, Mode, Redaction};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter};
+use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter, MAX_EVENT_BYTES};
 use wasm_rr_trace::{Event, Outcome};
 use wasmtime::Result;
-
-/// The trace side of a run.
-pub enum RrLog {
-    Passthrough,
-    Record(Recorder),
-    Replay(Replayer),
-}
-
-impl RrLog {
-    /// Records into `writer`, redacting the values of the HTTP request headers named by
-    /// `redacted_headers`.
-    pub fn record(writer: TraceWriter, redacted_headers: Vec<String>) -> Self {
-        let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
-        let writer = std::thread::spawn(move || -> Result<TraceWriter, String> {
-            let mut writer = writer;
-            for queued in queue {
-                match queued {
-                    Queued::Packed(batch) => write_packed(&mut writer, &batch)?,
-                    Queued::Large(event) => {
-                        writer.event_bytes(&event).map_err(|e| e.to_string())?
-                    }
-                }
-            }
-            Ok(writer)
-        });
-        let batch = Vec::with_capacity(BATCH_BYTES);
-        RrLog::Record(Recorder {
-            batch,
-            batches,
-            writer,
-            redacted_headers,
-        })
-    }
-
-    pub fn replay(reader: TraceReader) -> Self {
-        let path = reader.path().to_path_buf();
-        let (batches, queue) = sync_channel::<AheadBatch>(QUEUED_BATCHES);
-        std::thread::spawn(move || read_ahead(reader, batches));
-        RrLog::Replay(Replayer {
-            path,
-            current: AheadBatch::default(),
-            next_in_batch: 0,
-            packed_start: 0,
-            queue,
-            events_read: 0,
-            line: None,
-            exhausted: false,
-        })
-    }
-}
 
 /// Bytes of queued events handed to the writer thread at once.
 const BATCH_BYTES: usize = 1 << 16;
@@ -75,24 +27,158 @@ const QUEUED_BATCHES: usize = 8;
 /// Events larger than this are handed to the writer as they came; smaller ones are packed.
 const LARGE_EVENT: usize = 4096;
 
+/// A fresh random key for this run's HTTP header redaction.
+fn redaction(headers: Vec<String>) -> Result<Redaction> {
+    let mut key = vec![0; 32];
+    getrandom::fill(&mut key).map_err(|error| RecordError(format!("no random key: {error}")))?;
+    Ok(Redaction { headers, key })
+}
+
+fn outside(mode: &str, call: &str) -> wasmtime::Error {
+    RecordError(format!("the interposer called {call} in {mode} mode")).into()
+}
+
+// ---- passthrough ----
+
+/// The plain run: the interposer calls the real imports and records nothing.
+pub struct Passthrough;
+
+impl Host for Passthrough {
+    fn get_mode(&mut self) -> Result<Mode> {
+        Ok(Mode::Passthrough)
+    }
+
+    fn append(&mut self, _: Vec<u8>) -> Result<()> {
+        Err(outside("passthrough", "append"))
+    }
+
+    fn http_redaction(&mut self) -> Result<Redaction> {
+        redaction(Vec::new())
+    }
+
+    fn next(&mut self) -> Result<Option<Vec<u8>>> {
+        Err(outside("passthrough", "next"))
+    }
+
+    fn diverged(&mut self, _: String) -> Result<()> {
+        Err(outside("passthrough", "diverged"))
+    }
+
+    fn output_differs(&mut self, _: String) -> Result<()> {
+        Err(outside("passthrough", "output-differs"))
+    }
+}
+
+// ---- record ----
+
 /// What the guest's thread hands the writer thread, in trace order.
 enum Queued {
     /// Small events, each a little-endian `u32` length and its bytes.
     Packed(Vec<u8>),
     /// One large event (a chunk of input), moved rather than copied.
     Large(Vec<u8>),
+    /// How the run ended: the writer ends the trace and stops.
+    End(Outcome),
 }
 
+/// Records into a trace. The events not yet handed to the writer thread are shared with
+/// [`Recorder::on_signal`], which ends the trace itself when wasm-rr is interrupted, even
+/// while the guest is blocked in a host call.
 pub struct Recorder {
-    /// Small events not yet handed to the writer.
-    batch: Vec<u8>,
-    batches: SyncSender<Queued>,
-    writer: JoinHandle<Result<TraceWriter, String>>,
+    state: Arc<Mutex<RecordState>>,
     redacted_headers: Vec<String>,
 }
 
+struct RecordState {
+    /// Small events not yet handed to the writer.
+    batch: Vec<u8>,
+    batches: SyncSender<Queued>,
+    /// The writer thread, until somebody ends the trace.
+    writer: Option<JoinHandle<Result<(), String>>>,
+}
+
 impl Recorder {
+    /// Records into `writer`, redacting the values of the HTTP request headers named by
+    /// `redacted_headers`.
+    pub fn new(writer: TraceWriter, redacted_headers: Vec<String>) -> Self {
+        let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
+        let writer = std::thread::spawn(move || write_queued(writer, queue));
+        let state = RecordState {
+            batch: Vec::with_capacity(BATCH_BYTES),
+            batches,
+            writer: Some(writer),
+        };
+        Recorder {
+            state: Arc::new(Mutex::new(state)),
+            redacted_headers,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, RecordState> {
+        lock(&self.state)
+    }
+
+    /// Writes what is queued and ends the trace with how the run ended. If a signal ended
+    /// the trace first, this waits for [`Recorder::on_signal`] to end the process.
+    pub fn finish(self, outcome: Outcome) -> anyhow::Result<()> {
+        match end(&self.state, outcome) {
+            Some(writer) => writer,
+            None => loop {
+                std::thread::park();
+            },
+        }
+    }
+
+    /// Ends the trace with [`Outcome::Interrupted`] when wasm-rr gets SIGINT or SIGTERM,
+    /// says so, and exits as `wasmtime` would (128 + the signal). The guest is stopped
+    /// wherever it is: its events until then are in the trace.
+    pub fn on_signal(&self, trace: &Path) -> anyhow::Result<signal_hook::iterator::Handle> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+        let handle = signals.handle();
+        let state = Arc::clone(&self.state);
+        let trace = trace.to_path_buf();
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let name = if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                // None: the run has ended, and its own end is being written.
+                if let Some(ended) = end(&state, Outcome::Interrupted(name.into())) {
+                    match ended {
+                        Ok(()) => eprintln!(
+                            "wasm-rr: interrupted by {name}: {} holds the run until then",
+                            trace.display()
+                        ),
+                        Err(error) => eprintln!("wasm-rr: interrupted by {name}: {error:#}"),
+                    }
+                    std::process::exit(128 + signal);
+                }
+            }
+        });
+        Ok(handle)
+    }
+}
+
+fn lock(state: &Mutex<RecordState>) -> MutexGuard<'_, RecordState> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl RecordState {
     fn append(&mut self, event: Vec<u8>) -> Result<(), RecordError> {
+        if self.writer.is_none() {
+            return Err(RecordError("the recording was interrupted".into()));
+        }
+        if event.len() > MAX_EVENT_BYTES {
+            return Err(RecordError(format!(
+                "the guest observed {} bytes in one call, more than a trace event may hold ({MAX_EVENT_BYTES} bytes)",
+                event.len()
+            )));
+        }
         if event.len() >= LARGE_EVENT {
             self.send_packed()?;
             return self.send(Queued::Large(event));
@@ -115,24 +201,38 @@ impl Recorder {
     }
 
     fn send(&self, queued: Queued) -> Result<(), RecordError> {
-        // A closed queue means the writer stopped on an error, which `finish` reports.
+        // A closed queue means the writer stopped on an error, which the end reports.
         let stopped = |_| RecordError("the trace writer stopped".into());
         self.batches.send(queued).map_err(stopped)
     }
+}
 
-    /// Writes what is queued and ends the trace with how the run ended.
-    pub fn finish(mut self, outcome: Outcome) -> anyhow::Result<()> {
-        let _ = self.send_packed();
-        let Recorder {
-            batches, writer, ..
-        } = self;
-        drop(batches);
-        let writer = writer
-            .join()
-            .map_err(|_| RecordError("the trace writer panicked".into()))?
-            .map_err(RecordError)?;
-        Ok(writer.finish(outcome)?)
+/// Hands the writer what is left and the end, and waits for it to write them: `None` when
+/// the trace was ended already.
+fn end(state: &Mutex<RecordState>, outcome: Outcome) -> Option<anyhow::Result<()>> {
+    let writer = {
+        let mut state = lock(state);
+        let writer = state.writer.take()?;
+        let _ = state.send_packed();
+        let _ = state.send(Queued::End(outcome));
+        writer
+    };
+    Some(match writer.join() {
+        Ok(written) => written.map_err(|error| RecordError(error).into()),
+        Err(_) => Err(RecordError("the trace writer panicked".into()).into()),
+    })
+}
+
+/// The writer thread: writes what the guest's thread queues, until the end.
+fn write_queued(mut writer: TraceWriter, queue: Receiver<Queued>) -> Result<(), String> {
+    for queued in queue {
+        match queued {
+            Queued::Packed(batch) => write_packed(&mut writer, &batch)?,
+            Queued::Large(event) => writer.event_bytes(&event).map_err(|e| e.to_string())?,
+            Queued::End(outcome) => return writer.finish(outcome).map_err(|e| e.to_string()),
+        }
     }
+    Err("the recording stopped without an end".into())
 }
 
 /// Writes a batch of packed events to the trace.
@@ -148,11 +248,49 @@ fn write_packed(writer: &mut TraceWriter, mut batch: &[u8]) -> Result<(), String
     Ok(())
 }
 
+impl Host for Recorder {
+    fn get_mode(&mut self) -> Result<Mode> {
+        Ok(Mode::Record)
+    }
+
+    fn append(&mut self, event: Vec<u8>) -> Result<()> {
+        Ok(self.state().append(event)?)
+    }
+
+    fn http_redaction(&mut self) -> Result<Redaction> {
+        redaction(self.redacted_headers.clone())
+    }
+
+    fn next(&mut self) -> Result<Option<Vec<u8>>> {
+        Err(outside("record", "next"))
+    }
+
+    fn diverged(&mut self, _: String) -> Result<()> {
+        Err(outside("record", "diverged"))
+    }
+
+    fn output_differs(&mut self, _: String) -> Result<()> {
+        Err(outside("record", "output-differs"))
+    }
+}
+
+// ---- replay ----
+
 /// An event read ahead: its wire bytes and the line it is on (in a JSON trace).
 #[derive(Default)]
 struct ReadEvent {
     line: Option<u64>,
     bytes: Vec<u8>,
+}
+
+/// How the trace ends, as the reader thread found it after the last event.
+enum TraceEnd {
+    /// Its end: how the recorded run ended.
+    Complete(Outcome),
+    /// No end: the recording was killed. Says where.
+    CutShort(String),
+    /// Something that is not an event: the replay stops there.
+    Bad(TraceError),
 }
 
 /// Events read ahead. Small ones are packed, their wire forms back to back in one
@@ -163,8 +301,8 @@ struct ReadEvent {
 struct AheadBatch {
     packed: Vec<u8>,
     events: Vec<AheadEvent>,
-    /// A line that is not an event, after the events: the replay stops there.
-    error: Option<TraceError>,
+    /// In the last batch: how the trace ends.
+    end: Option<TraceEnd>,
 }
 
 enum AheadEvent {
@@ -182,7 +320,7 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
     let mut batch = AheadBatch::default();
     let mut batch_bytes = 0;
     loop {
-        let last = match reader.next_event_bytes() {
+        match reader.next_event_bytes() {
             Ok(Some(bytes)) => {
                 batch_bytes += bytes.len() + 16;
                 let line = reader.line_number();
@@ -195,15 +333,16 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
                     let end = batch.packed.len();
                     batch.events.push(AheadEvent::Packed { end, line });
                 }
-                false
             }
-            Ok(None) => true,
-            Err(error) => {
-                batch.error = Some(error);
-                true
+            Ok(None) => {
+                batch.end = Some(match reader.outcome() {
+                    Some(outcome) => TraceEnd::Complete(outcome.clone()),
+                    None => TraceEnd::CutShort(reader.cut_short_message()),
+                });
             }
-        };
-        if last {
+            Err(error) => batch.end = Some(TraceEnd::Bad(error)),
+        }
+        if batch.end.is_some() {
             // Nobody may listen any more: then nobody needs it.
             let _ = batches.send(batch);
             return;
@@ -217,6 +356,8 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
     }
 }
 
+/// Replays a trace: hands the interposer its events in order, then checks that the guest
+/// ended as the recording did.
 pub struct Replayer {
     path: PathBuf,
     /// The batch being handed out, and its next event.
@@ -228,11 +369,30 @@ pub struct Replayer {
     /// Events handed to the guest; the last one is on `line` (in a JSON trace).
     events_read: u64,
     line: Option<u64>,
-    /// The guest asked past the last event.
-    exhausted: bool,
+    /// How the trace ends, once the reader has got there.
+    end: Option<TraceEnd>,
+    /// The first place where the guest's output differs from the recording's.
+    output_difference: Option<String>,
 }
 
 impl Replayer {
+    pub fn new(reader: TraceReader) -> Self {
+        let path = reader.path().to_path_buf();
+        let (batches, queue) = sync_channel::<AheadBatch>(QUEUED_BATCHES);
+        std::thread::spawn(move || read_ahead(reader, batches));
+        Replayer {
+            path,
+            current: AheadBatch::default(),
+            next_in_batch: 0,
+            packed_start: 0,
+            queue,
+            events_read: 0,
+            line: None,
+            end: None,
+            output_difference: None,
+        }
+    }
+
     /// `event N (FILE:LINE)`, for messages.
     fn location(&self, event: u64, line: Option<u64>) -> String {
         match line {
@@ -241,23 +401,40 @@ impl Replayer {
         }
     }
 
-    /// The next event's bytes and line, or `None` at the end of the trace.
+    /// The end of the trace, for messages.
+    fn end_location(&self) -> String {
+        format!(
+            "its end ({} events, {})",
+            self.events_read,
+            self.path.display()
+        )
+    }
+
+    /// The next event, or `None` after the last one (the end is then in `self.end`).
     fn next_event(&mut self) -> Result<Option<ReadEvent>, TraceError> {
         loop {
             let batch = &mut self.current;
             if let Some(event) = batch.events.get_mut(self.next_in_batch) {
                 self.next_in_batch += 1;
-                return Ok(Some(match event {
+                let event = match event {
                     AheadEvent::Packed { end, line } => {
                         let bytes = batch.packed[self.packed_start..*end].to_vec();
                         self.packed_start = *end;
                         ReadEvent { line: *line, bytes }
                     }
                     AheadEvent::Large(event) => std::mem::take(event),
-                }));
+                };
+                self.events_read += 1;
+                self.line = event.line;
+                return Ok(Some(event));
             }
-            if let Some(error) = batch.error.take() {
-                return Err(error);
+            match batch.end.take() {
+                Some(TraceEnd::Bad(error)) => return Err(error),
+                Some(end) => self.end = Some(end),
+                None => {}
+            }
+            if self.end.is_some() {
+                return Ok(None);
             }
             match self.queue.recv() {
                 Ok(batch) => {
@@ -265,26 +442,119 @@ impl Replayer {
                     self.next_in_batch = 0;
                     self.packed_start = 0;
                 }
-                Err(_) => return Ok(None),
+                Err(_) => {
+                    return Err(TraceError {
+                        path: self.path.clone(),
+                        line: None,
+                        message: "the trace reader stopped".into(),
+                    })
+                }
             }
         }
     }
 
-    /// After a run that ended normally, any event left unused is a divergence.
-    pub fn check_fully_used(&mut self) -> anyhow::Result<()> {
-        let Some(ReadEvent { line, bytes }) = self.next_event()? else {
-            return Ok(());
-        };
-        let first = Event::decode(&bytes).map_or_else(|e| e.to_string(), |event| event.describe());
-        Err(ReplayError {
-            at: self.location(self.events_read + 1, line),
-            message: format!(
-                "the guest ended, but the trace holds more events, starting with {first}"
-            ),
+    /// Checks how the replayed run ended against the trace: the events the guest left are
+    /// only outputs (output is not input), and the recording ended the same way. Tells the
+    /// user, on stderr, where the output first differed, if it did.
+    pub fn finish(mut self, outcome: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+        let outcome = outcome?;
+        while let Some(ReadEvent { line, bytes }) = self.next_event()? {
+            if Event::optional_output_of(&bytes).is_some() {
+                if self.output_difference.is_none() {
+                    let at = self.location(self.events_read, line);
+                    self.output_difference = Some(format!(
+                        "{at}: the recording wrote more output than the replay"
+                    ));
+                }
+                continue;
+            }
+            let first =
+                Event::decode(&bytes).map_or_else(|e| e.to_string(), |event| event.describe());
+            return Err(ReplayError {
+                at: self.location(self.events_read, line),
+                message: format!(
+                    "the guest ended ({outcome}), but the trace holds more events, starting with {first}"
+                ),
+            }
+            .into());
         }
-        .into())
+        match self.end.take() {
+            Some(TraceEnd::Complete(recorded)) if recorded == outcome => {}
+            Some(TraceEnd::Complete(recorded)) => {
+                return Err(ReplayError {
+                    at: self.end_location(),
+                    message: format!(
+                        "the guest ended with {outcome}, but the recording ended with {recorded}"
+                    ),
+                }
+                .into())
+            }
+            Some(TraceEnd::CutShort(cut)) => {
+                anyhow::bail!(
+                    "the guest ended ({outcome}), but {cut}: how the recorded run ended is unknown"
+                )
+            }
+            Some(TraceEnd::Bad(error)) => return Err(error.into()),
+            None => anyhow::bail!("internal: the trace's end was not read"),
+        }
+        if let Some(difference) = self.output_difference {
+            eprintln!("wasm-rr: note: the replay's output differs from the recording's, first at {difference}");
+        }
+        Ok(outcome)
     }
 }
+
+impl Host for Replayer {
+    fn get_mode(&mut self) -> Result<Mode> {
+        Ok(Mode::Replay)
+    }
+
+    fn append(&mut self, _: Vec<u8>) -> Result<()> {
+        Err(outside("replay", "append"))
+    }
+
+    fn http_redaction(&mut self) -> Result<Redaction> {
+        // Nothing is recorded; replay reads the recording's.
+        redaction(Vec::new())
+    }
+
+    fn next(&mut self) -> Result<Option<Vec<u8>>> {
+        Ok(self.next_event()?.map(|event| event.bytes))
+    }
+
+    fn diverged(&mut self, message: String) -> Result<()> {
+        // Past the last event of a run that ended in the middle of a call: the replay ends
+        // there too, as the recording did.
+        match &self.end {
+            Some(TraceEnd::Complete(outcome @ (Outcome::Interrupted(_) | Outcome::Trap(_)))) => {
+                return Err(RecordingEnded(outcome.clone()).into())
+            }
+            Some(TraceEnd::CutShort(cut)) => {
+                return Err(ReplayError {
+                    at: self.end_location(),
+                    message: format!("{cut}; {message}"),
+                }
+                .into())
+            }
+            _ => {}
+        }
+        let at = match self.end {
+            Some(_) => self.end_location(),
+            None => self.location(self.events_read, self.line),
+        };
+        Err(ReplayError { at, message }.into())
+    }
+
+    fn output_differs(&mut self, message: String) -> Result<()> {
+        if self.output_difference.is_none() {
+            let at = self.location(self.events_read, self.line);
+            self.output_difference = Some(format!("{at}: {message}"));
+        }
+        Ok(())
+    }
+}
+
+// ---- errors ----
 
 /// A replay that cannot go on: the guest diverged from the trace, or the trace is bad.
 /// It stops the guest (a host error traps it) and is reported instead of a trap.
@@ -307,6 +577,19 @@ impl fmt::Display for ReplayError {
 
 impl std::error::Error for ReplayError {}
 
+/// The replay reached the point where the recorded run stopped in the middle of a call
+/// (interrupted, or trapped in the host): it ends there the same way.
+#[derive(Debug)]
+pub struct RecordingEnded(pub Outcome);
+
+impl fmt::Display for RecordingEnded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the recording ended here with {}", self.0)
+    }
+}
+
+impl std::error::Error for RecordingEnded {}
+
 /// The trace could not be written, or the interposer sent an event this host cannot read.
 #[derive(Debug)]
 pub struct RecordError(pub String);
@@ -318,67 +601,3 @@ impl fmt::Display for RecordError {
 }
 
 impl std::error::Error for RecordError {}
-
-impl Host for RrLog {
-    fn get_mode(&mut self) -> Result<Mode> {
-        Ok(match self {
-            RrLog::Passthrough => Mode::Passthrough,
-            RrLog::Record(_) => Mode::Record,
-            RrLog::Replay(_) => Mode::Replay,
-        })
-    }
-
-    fn append(&mut self, event: Vec<u8>) -> Result<()> {
-        let RrLog::Record(recorder) = self else {
-            return Err(
-                RecordError("the interposer appended an event outside record mode".into()).into(),
-            );
-        };
-        Ok(recorder.append(event)?)
-    }
-
-    fn http_redaction(&mut self) -> Result<Redaction> {
-        let headers = match self {
-            RrLog::Record(recorder) => recorder.redacted_headers.clone(),
-            // Nothing is recorded; replay reads the recording's.
-            RrLog::Passthrough | RrLog::Replay(_) => Vec::new(),
-        };
-        let mut key = vec![0; 32];
-        getrandom::fill(&mut key)
-            .map_err(|error| RecordError(format!("no random key: {error}")))?;
-        Ok(Redaction { headers, key })
-    }
-
-    fn next(&mut self) -> Result<Option<Vec<u8>>> {
-        let RrLog::Replay(replayer) = self else {
-            return Err(RecordError(
-                "the interposer asked for an event outside replay mode".into(),
-            )
-            .into());
-        };
-        match replayer.next_event()? {
-            Some(ReadEvent { line, bytes }) => {
-                replayer.events_read += 1;
-                replayer.line = line;
-                Ok(Some(bytes))
-            }
-            None => {
-                replayer.exhausted = true;
-                Ok(None)
-            }
-        }
-    }
-
-    fn diverged(&mut self, message: String) -> Result<()> {
-        let at = match self {
-            RrLog::Replay(replayer) if replayer.exhausted => format!(
-                "its end ({} events, {})",
-                replayer.events_read,
-                replayer.path.display()
-            ),
-            RrLog::Replay(replayer) => replayer.location(replayer.events_read, replayer.line),
-            _ => "no trace".into(),
-        };
-        Err(ReplayError { at, message }.into())
-    }
-}

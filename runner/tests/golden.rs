@@ -105,11 +105,16 @@ fn wasm_rr(args: &[&str], stdin: &[u8], scrub: bool) -> Output {
     child.wait_with_output().expect("running wasm-rr")
 }
 
+/// Replays the fixture in `dir`; its stderr names the trace `trace.json`, wherever the
+/// checkout is.
 fn replay(dir: &Path, meta: &Metadata) -> Output {
     let component = repo_root().join(&meta.component);
     let trace = dir.join("trace.json");
     let args = ["replay", path_str(&component), path_str(&trace)];
-    wasm_rr(&args, b"stdin that replay must ignore\n", true)
+    let mut out = wasm_rr(&args, b"stdin that replay must ignore\n", true);
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(path_str(&trace), "trace.json");
+    out.stderr = stderr.into_bytes();
+    out
 }
 
 fn path_str(path: &Path) -> &str {

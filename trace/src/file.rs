@@ -4,10 +4,15 @@
 //! - [`Format::Json`]: JSON Lines. The [`Header`] on line 1, then one [`Event`] per line,
 //!   then `{"end": <outcome>}`. For people and `jq`.
 //! - [`Format::Binary`]: the line `wasm-rr binary trace`, the header's JSON line, then
-//!   records: each the postcard encoding of [`Record`], so an event is stored as the very
-//!   bytes the interposer sends (a wall-clock reading takes 12 bytes). For speed and size.
+//!   records, each a tag byte, a length (unsigned LEB128) and that many bytes, so that any
+//!   language splits records without knowing the events: an event's record (tag 0) holds the
+//!   very bytes the interposer sends (a wall-clock reading takes 13 bytes); the end's (tag 1)
+//!   the outcome's JSON. For speed and size.
 //!
-//! Readers tell the formats apart by the first line.
+//! Readers tell the formats apart by the first line. Every read is bounded: a line, a
+//! record and an event have maximum sizes, so a hostile file costs no more memory than a
+//! good one. A trace whose recording was killed has no end: it reads up to its last whole
+//! event, and then says it was cut short.
 
 use crate::{Event, Header, Outcome, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
@@ -18,6 +23,20 @@ use std::path::{Path, PathBuf};
 
 /// The first line of a binary trace.
 const BINARY_MAGIC: &[u8] = b"wasm-rr binary trace\n";
+
+/// The largest event a trace holds, in its wire form. Reads of files and streams are at
+/// most 64 KiB on wasmtime; recording refuses a larger event.
+pub const MAX_EVENT_BYTES: usize = 2 << 20;
+/// The longest JSON line: an event of [`MAX_EVENT_BYTES`] written as escaped text.
+const MAX_LINE_BYTES: usize = 8 * MAX_EVENT_BYTES;
+/// The longest header line, and the largest end record.
+const MAX_HEADER_BYTES: usize = 64 << 10;
+/// The longest trap message an end keeps.
+const MAX_TRAP_MESSAGE: usize = 4096;
+
+/// A binary record's tag: an event's, or the end's.
+const EVENT_TAG: u8 = 0;
+const END_TAG: u8 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -35,17 +54,6 @@ impl Format {
     }
 }
 
-/// One record of a binary trace. An event's record is a zero byte and the event's wire
-/// bytes; the end's, a one byte and the outcome.
-#[derive(Serialize, Deserialize)]
-enum Record {
-    Event(Event),
-    End(Outcome),
-}
-
-/// The first byte of an event's record: [`Record::Event`]'s variant index.
-const EVENT_RECORD: u8 = 0;
-
 /// The last line of a complete JSON trace.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +61,14 @@ struct EndLine {
     end: Outcome,
 }
 
-/// A problem with a trace file, located by path and line.
+/// Just the version of a header, read before the rest so that an older trace is named
+/// as such.
+#[derive(Deserialize)]
+struct Version {
+    wasm_rr_trace: u32,
+}
+
+/// A problem with a trace file, located by path and line (JSON) or event (binary).
 #[derive(Debug)]
 pub struct TraceError {
     pub path: PathBuf,
@@ -84,18 +99,47 @@ fn error(path: &Path, line: Option<u64>, e: impl fmt::Display) -> TraceError {
 /// Writes a trace file event by event.
 pub struct TraceWriter {
     out: BufWriter<File>,
+    /// The trace's path.
     path: PathBuf,
+    /// Where the trace is written until it is complete, when it replaces a file only then.
+    temporary: Option<PathBuf>,
     format: Format,
     line: String,
 }
 
 impl TraceWriter {
-    /// Creates (or truncates) `path` and writes `header` to it.
+    /// Creates (or truncates) `path` and writes `header` to it. Every event is in the file
+    /// as soon as it is written out, so a recording that is killed leaves them readable.
     pub fn create(path: &Path, header: &Header, format: Format) -> Result<Self, TraceError> {
         let file = File::create(path).map_err(|e| error(path, None, e))?;
+        TraceWriter::start(file, path, None, header, format)
+    }
+
+    /// Writes the trace to a temporary file beside `path`, which replaces `path` only when
+    /// the trace is complete ([`TraceWriter::finish`]); dropped before, it leaves `path` as
+    /// it was.
+    pub fn create_replacing(
+        path: &Path,
+        header: &Header,
+        format: Format,
+    ) -> Result<Self, TraceError> {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let file = File::create(&temporary).map_err(|e| error(&temporary, None, e))?;
+        TraceWriter::start(file, path, Some(temporary), header, format)
+    }
+
+    fn start(
+        file: File,
+        path: &Path,
+        temporary: Option<PathBuf>,
+        header: &Header,
+        format: Format,
+    ) -> Result<Self, TraceError> {
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(1 << 16, file),
             path: path.into(),
+            temporary,
             format,
             line: String::new(),
         };
@@ -119,6 +163,9 @@ impl TraceWriter {
 
     /// Writes an event given in its wire form, as the interposer sends it.
     pub fn event_bytes(&mut self, bytes: &[u8]) -> Result<(), TraceError> {
+        if bytes.len() > MAX_EVENT_BYTES {
+            return Err(error(&self.path, None, too_large(bytes.len())));
+        }
         match self.format {
             Format::Json => {
                 let event = Event::decode(bytes).map_err(|e| {
@@ -130,24 +177,40 @@ impl TraceWriter {
                 })?;
                 self.write_line(&event)
             }
-            Format::Binary => {
-                self.write(&[EVENT_RECORD])?;
-                self.write(bytes)
-            }
+            Format::Binary => self.record(EVENT_TAG, bytes),
         }
     }
 
-    /// Writes the end and flushes: the trace is then complete.
+    /// Writes the end and flushes: the trace is then complete (and, from
+    /// [`TraceWriter::create_replacing`], in its place).
     pub fn finish(mut self, outcome: Outcome) -> Result<(), TraceError> {
+        let outcome = match outcome {
+            Outcome::Trap(message) if message.len() > MAX_TRAP_MESSAGE => {
+                Outcome::Trap(crate::short_debug(&message))
+            }
+            outcome => outcome,
+        };
         match self.format {
             Format::Json => self.write_line(&EndLine { end: outcome })?,
             Format::Binary => {
-                let bytes = postcard::to_stdvec(&Record::End(outcome))
-                    .map_err(|e| error(&self.path, None, e))?;
-                self.write(&bytes)?;
+                let json = serde_json::to_vec(&outcome).map_err(|e| error(&self.path, None, e))?;
+                self.record(END_TAG, &json)?;
             }
         }
-        self.out.flush().map_err(|e| error(&self.path, None, e))
+        self.out.flush().map_err(|e| error(&self.path, None, e))?;
+        if let Some(temporary) = self.temporary.take() {
+            std::fs::rename(&temporary, &self.path).map_err(|e| error(&self.path, None, e))?;
+        }
+        Ok(())
+    }
+
+    /// A binary record: its tag, its length, its bytes.
+    fn record(&mut self, tag: u8, bytes: &[u8]) -> Result<(), TraceError> {
+        let mut head = [0u8; 6];
+        head[0] = tag;
+        let used = 1 + write_leb128(bytes.len() as u32, &mut head[1..]);
+        self.write(&head[..used])?;
+        self.write(bytes)
     }
 
     fn write_line(&mut self, value: &impl Serialize) -> Result<(), TraceError> {
@@ -170,6 +233,44 @@ impl TraceWriter {
     }
 }
 
+impl Drop for TraceWriter {
+    /// An unfinished replacement is thrown away, leaving the file it was to replace.
+    fn drop(&mut self) {
+        if let Some(temporary) = self.temporary.take() {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
+}
+
+fn too_large(len: usize) -> String {
+    format!(
+        "an event of {len} bytes, more than a trace event may hold ({} bytes)",
+        MAX_EVENT_BYTES
+    )
+}
+
+/// Writes `value` as unsigned LEB128 into `out`; returns how many bytes it took (1 to 5).
+fn write_leb128(mut value: u32, out: &mut [u8]) -> usize {
+    let mut used = 0;
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out[used] = byte;
+            return used + 1;
+        }
+        out[used] = byte | 0x80;
+        used += 1;
+    }
+}
+
+/// What reading a binary record found.
+enum RecordRead {
+    Record(u8, Vec<u8>),
+    /// The file ends here, between records or in the middle of one.
+    Eof,
+}
+
 /// Reads a trace file event by event, in either format.
 pub struct TraceReader {
     input: BufReader<File>,
@@ -178,11 +279,18 @@ pub struct TraceReader {
     /// JSON: the line the last event was read from.
     line_number: u64,
     events_read: u64,
-    outcome: Option<Outcome>,
-    /// Binary: bytes read but not yet decoded, from `start`.
-    buffer: Vec<u8>,
-    start: usize,
-    line: String,
+    /// Set once the reader has reached the end of the trace.
+    finished: Option<Finished>,
+    line: Vec<u8>,
+}
+
+/// How the trace ended.
+#[derive(Debug)]
+enum Finished {
+    /// With its end: how the recorded run ended.
+    End(Outcome),
+    /// Without one: the recording was killed.
+    CutShort,
 }
 
 impl TraceReader {
@@ -195,27 +303,39 @@ impl TraceReader {
             format: Format::Json,
             line_number: 0,
             events_read: 0,
-            outcome: None,
-            buffer: Vec::new(),
-            start: 0,
-            line: String::new(),
+            finished: None,
+            line: Vec::new(),
         };
-        let mut first = reader.next_line()?;
-        if first.as_deref().map(str::as_bytes) == Some(&BINARY_MAGIC[..BINARY_MAGIC.len() - 1]) {
+        let not_a_trace = |reader: &TraceReader, what: &str| {
+            error(&reader.path, None, format!("{what}: not a wasm-rr trace"))
+        };
+        let mut first = reader.next_line(MAX_HEADER_BYTES)?;
+        if first.as_deref() == Some(&BINARY_MAGIC[..BINARY_MAGIC.len() - 1]) {
             reader.format = Format::Binary;
-            first = reader.next_line()?;
+            first = reader.next_line(MAX_HEADER_BYTES)?;
         }
         let Some(line) = first else {
-            return Err(reader.error("empty file: not a wasm-rr trace"));
+            return Err(not_a_trace(&reader, "empty file"));
         };
-        let header: Header = serde_json::from_str(&line)
-            .map_err(|e| reader.error(format!("not a wasm-rr trace header: {e}")))?;
-        if header.wasm_rr_trace != FORMAT_VERSION {
-            return Err(reader.error(format!(
-                "trace format {} is not supported (this wasm-rr reads format {FORMAT_VERSION})",
-                header.wasm_rr_trace
-            )));
+        let header_error = |reader: &TraceReader, message: String| TraceError {
+            path: reader.path.clone(),
+            line: Some(reader.line_number),
+            message,
+        };
+        let version: Version = serde_json::from_slice(&line)
+            .map_err(|e| header_error(&reader, format!("not a wasm-rr trace header: {e}")))?;
+        if version.wasm_rr_trace != FORMAT_VERSION {
+            return Err(header_error(
+                &reader,
+                format!(
+                    "trace format {} is not supported: this wasm-rr ({}) reads format {FORMAT_VERSION}",
+                    version.wasm_rr_trace,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            ));
         }
+        let header: Header = serde_json::from_slice(&line)
+            .map_err(|e| header_error(&reader, format!("not a wasm-rr trace header: {e}")))?;
         Ok((reader, header))
     }
 
@@ -233,13 +353,13 @@ impl TraceReader {
                 };
                 Event::decode(&bytes)
                     .map(Some)
-                    .map_err(|e| self.error(e.to_string()))
+                    .map_err(|e| self.event_error(e.to_string()))
             }
         }
     }
 
     /// The next event in its wire form, or `None` at the end of the trace. A binary trace
-    /// holds that form already: nothing is decoded but to find where the event ends.
+    /// holds that form already: nothing is decoded.
     pub fn next_event_bytes(&mut self) -> Result<Option<Vec<u8>>, TraceError> {
         if self.format == Format::Json {
             let Some(event) = self.next_json_event()? else {
@@ -247,74 +367,103 @@ impl TraceReader {
             };
             let mut bytes = Vec::new();
             event.encode(&mut bytes);
+            if bytes.len() > MAX_EVENT_BYTES {
+                return Err(self.event_error(too_large(bytes.len())));
+            }
             return Ok(Some(bytes));
         }
-        if self.outcome.is_some() {
+        if self.finished.is_some() {
             return Ok(None);
         }
-        loop {
-            let available = &self.buffer[self.start..];
-            match postcard::take_from_bytes::<Record>(available) {
-                Ok((record, rest)) => {
-                    let used = available.len() - rest.len();
-                    let record_bytes = &available[..used];
-                    self.start += used;
-                    return match record {
-                        Record::Event(_) => {
-                            self.events_read += 1;
-                            Ok(Some(record_bytes[1..].to_vec()))
-                        }
-                        Record::End(outcome) => {
-                            self.outcome = Some(outcome);
-                            Ok(None)
-                        }
-                    };
+        match self.next_record()? {
+            RecordRead::Record(EVENT_TAG, bytes) => {
+                self.events_read += 1;
+                Ok(Some(bytes))
+            }
+            RecordRead::Record(_, bytes) => {
+                let outcome = serde_json::from_slice::<Outcome>(&bytes)
+                    .map_err(|e| self.event_error(format!("an end that does not decode: {e}")))?;
+                let mut more = [0u8];
+                if self.input.read(&mut more).map_err(|e| self.io_error(e))? > 0 {
+                    return Err(error(&self.path, None, "bytes after the end of the trace"));
                 }
-                Err(postcard::Error::DeserializeUnexpectedEnd) => {
-                    if !self.fill()? {
-                        if self.start == self.buffer.len() {
-                            return Ok(None);
-                        }
-                        return Err(self.error("the trace ends in the middle of an event"));
-                    }
-                }
-                Err(e) => return Err(self.error(format!("invalid event: {e}"))),
+                self.finished = Some(Finished::End(outcome));
+                Ok(None)
+            }
+            RecordRead::Eof => {
+                self.finished = Some(Finished::CutShort);
+                Ok(None)
             }
         }
     }
 
-    /// Reads more of a binary trace; false at the end of the file.
-    fn fill(&mut self) -> Result<bool, TraceError> {
-        self.buffer.drain(..self.start);
-        self.start = 0;
-        let mut chunk = [0u8; 1 << 16];
-        let read = self
-            .input
-            .read(&mut chunk)
-            .map_err(|e| error(&self.path, None, e))?;
-        self.buffer.extend_from_slice(&chunk[..read]);
-        Ok(read > 0)
+    /// Reads one binary record, bounded by what its tag allows.
+    fn next_record(&mut self) -> Result<RecordRead, TraceError> {
+        let mut tag = [0u8];
+        if self.input.read(&mut tag).map_err(|e| self.io_error(e))? == 0 {
+            return Ok(RecordRead::Eof);
+        }
+        let limit = match tag[0] {
+            EVENT_TAG => MAX_EVENT_BYTES,
+            END_TAG => MAX_HEADER_BYTES,
+            other => return Err(self.event_error(format!("unknown record tag {other}"))),
+        };
+        let mut len: u64 = 0;
+        for shift in (0..35).step_by(7) {
+            let mut byte = [0u8];
+            if self.input.read(&mut byte).map_err(|e| self.io_error(e))? == 0 {
+                return Ok(RecordRead::Eof);
+            }
+            len |= u64::from(byte[0] & 0x7f) << shift;
+            if byte[0] & 0x80 == 0 {
+                break;
+            }
+            if shift == 28 {
+                return Err(self.event_error("a record length longer than 5 bytes"));
+            }
+        }
+        if len > limit as u64 {
+            return Err(self.event_error(format!(
+                "a record of {len} bytes, more than a trace record may hold ({limit} bytes)"
+            )));
+        }
+        // Bounded by the limit above, whatever the file says.
+        let mut bytes = vec![0; len as usize];
+        match self.input.read_exact(&mut bytes) {
+            Ok(()) => Ok(RecordRead::Record(tag[0], bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(RecordRead::Eof),
+            Err(e) => Err(self.io_error(e)),
+        }
     }
 
     fn next_json_event(&mut self) -> Result<Option<Event>, TraceError> {
-        if self.outcome.is_some() {
+        if self.finished.is_some() {
             return Ok(None);
         }
-        let Some(line) = self.next_line()? else {
+        let Some(line) = self.next_line(MAX_LINE_BYTES)? else {
+            self.finished = Some(Finished::CutShort);
             return Ok(None);
         };
-        match serde_json::from_str::<Event>(&line) {
+        match serde_json::from_slice::<Event>(&line) {
             Ok(event) => {
                 self.events_read += 1;
                 Ok(Some(event))
             }
-            Err(event_error) => match serde_json::from_str::<EndLine>(&line) {
-                Ok(end) => {
-                    self.outcome = Some(end.end);
-                    Ok(None)
+            Err(event_error) => {
+                if let Ok(end) = serde_json::from_slice::<EndLine>(&line) {
+                    if self.next_line(MAX_LINE_BYTES)?.is_some() {
+                        return Err(self.error("a line after the end of the trace"));
+                    }
+                    self.finished = Some(Finished::End(end.end));
+                    return Ok(None);
                 }
-                Err(_) => Err(self.error(format!("invalid event: {event_error}"))),
-            },
+                // A last line without its newline was cut short while being written.
+                if self.line.last() != Some(&b'\n') {
+                    self.finished = Some(Finished::CutShort);
+                    return Ok(None);
+                }
+                Err(self.error(json_event_error(&event_error)))
+            }
         }
     }
 
@@ -323,48 +472,108 @@ impl TraceReader {
         (self.format == Format::Json).then_some(self.line_number)
     }
 
-    /// How the recorded run ended, once the end has been read.
+    /// How many events have been read.
+    pub fn events_read(&self) -> u64 {
+        self.events_read
+    }
+
+    /// How the recorded run ended, once the end has been read; `None` before, and for a
+    /// trace that was cut short (see [`TraceReader::cut_short`]).
     pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref()
+        match &self.finished {
+            Some(Finished::End(outcome)) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// Whether the reader reached the end of a trace that has no end record.
+    pub fn cut_short(&self) -> bool {
+        matches!(self.finished, Some(Finished::CutShort))
+    }
+
+    /// Says where a trace that has no end was cut, for messages.
+    pub fn cut_short_message(&self) -> String {
+        format!(
+            "{} was cut short after event {}: it has no end (the recording was killed or crashed)",
+            self.path.display(),
+            self.events_read
+        )
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// An error about where the reader is.
+    /// An error about the line just read (JSON) or the event being read (binary).
     pub fn error(&self, message: impl Into<String>) -> TraceError {
-        let line = match self.format {
-            Format::Json => Some(self.line_number),
-            Format::Binary => None,
-        };
-        let message = match self.format {
-            Format::Json => message.into(),
-            Format::Binary => format!("event {}: {}", self.events_read + 1, message.into()),
-        };
-        TraceError {
-            path: self.path.clone(),
-            line,
-            message,
+        match self.format {
+            Format::Json => TraceError {
+                path: self.path.clone(),
+                line: Some(self.line_number),
+                message: message.into(),
+            },
+            Format::Binary => self.event_error(message),
         }
     }
 
-    fn next_line(&mut self) -> Result<Option<String>, TraceError> {
+    /// An error about the event being read, located by number.
+    fn event_error(&self, message: impl Into<String>) -> TraceError {
+        let line = (self.format == Format::Json).then_some(self.line_number);
+        let message = message.into();
+        TraceError {
+            path: self.path.clone(),
+            line,
+            message: match self.format {
+                Format::Json => message,
+                Format::Binary => format!("event {}: {message}", self.events_read + 1),
+            },
+        }
+    }
+
+    fn io_error(&self, e: std::io::Error) -> TraceError {
+        self.error(e.to_string())
+    }
+
+    /// The next line that is not blank, without its line end, read up to `limit` bytes
+    /// (into `self.line`, which keeps the line end if there was one).
+    fn next_line(&mut self, limit: usize) -> Result<Option<Vec<u8>>, TraceError> {
         loop {
             self.line.clear();
-            let read = self
-                .input
-                .read_line(&mut self.line)
-                .map_err(|e| error(&self.path, None, e))?;
+            let read = (&mut self.input)
+                .take(limit as u64 + 1)
+                .read_until(b'\n', &mut self.line)
+                .map_err(|e| error(&self.path, Some(self.line_number + 1), e))?;
             if read == 0 {
                 return Ok(None);
             }
             self.line_number += 1;
-            let line = self.line.trim_end_matches(['\n', '\r']);
-            if !line.trim().is_empty() {
-                return Ok(Some(line.to_string()));
+            if self.line.len() > limit && self.line.last() != Some(&b'\n') {
+                return Err(self.error(format!("a line longer than {limit} bytes")));
+            }
+            let line = self.line.trim_ascii_end();
+            if std::str::from_utf8(line).is_err() {
+                return Err(self.error("a line that is not UTF-8 text"));
+            }
+            if !line.is_empty() {
+                return Ok(Some(line.to_vec()));
             }
         }
+    }
+}
+
+/// A JSON line that is not an event, said in a line: an unknown event is named, without
+/// serde's list of every known one.
+fn json_event_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.split_once("unknown variant `") {
+        Some((_, rest)) => {
+            let name = rest.split('`').next().unwrap_or_default();
+            format!(
+                "unknown event `{}`",
+                crate::short_debug(&name).trim_matches('"')
+            )
+        }
+        None => format!("invalid event: {text}"),
     }
 }
 
@@ -444,7 +653,7 @@ mod tests {
     }
 
     #[test]
-    fn a_clock_reading_takes_12_bytes_in_binary() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_clock_reading_takes_13_bytes_in_binary() -> Result<(), Box<dyn std::error::Error>> {
         let dir = std::env::temp_dir().join(format!("wasm-rr-trace-size-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("t.bin");
@@ -460,8 +669,8 @@ mod tests {
         }
         writer.finish(Outcome::Exit(0))?;
         let size = std::fs::metadata(&path)?.len();
-        // The header, 100 events, and the end (3 bytes: record, outcome, status).
-        assert_eq!(size - header_bytes - 3, 100 * 12);
+        // The header, 100 events, and the end (tag, length, `{"exit":0}`).
+        assert_eq!(size - header_bytes - 12, 100 * 13);
         let (mut reader, _) = TraceReader::open(&path)?;
         let mut count = 0;
         while reader.next_event_bytes()?.is_some() {

@@ -25,6 +25,7 @@ macro_rules! wit_enum {
     };
 }
 
+mod bounds;
 mod bytes;
 mod clocks;
 #[cfg(feature = "file")]
@@ -42,7 +43,7 @@ pub use io::*;
 pub use sockets::*;
 
 /// Version of the trace format; bumped on any incompatible change to these types.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// First line of a trace file: what was recorded, and by what.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -63,6 +64,32 @@ pub enum Outcome {
     Exit(i32),
     /// The guest trapped (a Rust panic is a trap); the trap's message.
     Trap(String),
+    /// wasm-rr was stopped by this signal (`SIGINT`, `SIGTERM`) while recording; the
+    /// trace holds every event until then.
+    Interrupted(String),
+}
+
+impl Outcome {
+    /// The exit status `wasmtime run` gives for this outcome: the guest's own, 134 for a
+    /// trap, 128 + the signal's number for an interrupted run.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Outcome::Exit(code) => *code as u8,
+            Outcome::Trap(_) => 134,
+            Outcome::Interrupted(signal) if signal == "SIGINT" => 130,
+            Outcome::Interrupted(_) => 143,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Exit(code) => write!(f, "exit {code}"),
+            Outcome::Trap(message) => write!(f, "a trap ({message})"),
+            Outcome::Interrupted(signal) => write!(f, "an interruption by {signal}"),
+        }
+    }
 }
 
 /// A recorded WASI call: the arguments that must match in replay and the result.
@@ -70,9 +97,9 @@ pub enum Outcome {
 /// The interposer builds one with [`Call::new`] when recording and takes the result back
 /// with [`Call::into_result`]; in replay it gets one from [`decode_call`] and checks
 /// [`Call::args_match`] before returning the recorded result.
-pub trait Call: Sized + Into<Event> + serde::de::DeserializeOwned {
-    /// The index of this call's variant in [`Event`], which starts its wire form.
-    const VARIANT: u32;
+pub trait Call: Sized + Into<Event> + Serialize + serde::de::DeserializeOwned {
+    /// The permanent id of this call, which starts its wire form.
+    const ID: u32;
     /// The WASI interface, e.g. `wasi:random/random`.
     const INTERFACE: &'static str;
     /// The function within [`Call::INTERFACE`], e.g. `get-random-bytes`.
@@ -87,8 +114,17 @@ pub trait Call: Sized + Into<Event> + serde::de::DeserializeOwned {
     fn into_result(self) -> Self::Result;
     /// `interface.function(arg: value, ...)`, for divergence messages.
     fn describe(args: &Self::Args) -> String;
-    /// Appends the wire form of this call, the same as its [`Event`]'s, to `buf`.
-    fn encode(&self, buf: &mut Vec<u8>);
+    /// The bounds the WASI contract sets on this call's result, given the arguments:
+    /// `Err` says how a (replayed) result breaks them, e.g. more bytes than asked for.
+    fn check_result(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Appends the wire form of this call, the same as its [`Event`]'s, to `buf`: the
+    /// id, then the postcard encoding of the call.
+    fn encode(&self, buf: &mut Vec<u8>) {
+        encode_into(&Self::ID, buf);
+        encode_into(self, buf);
+    }
 }
 
 /// Formats a value for a one-line message, cutting long ones short.
@@ -107,28 +143,21 @@ pub(crate) fn short_debug(value: &dyn fmt::Debug) -> String {
 }
 
 /// Defines the [`Event`] enum and one [`Call`] struct per recorded WASI function.
+///
+/// Each row names its event's permanent id, which starts the event's wire form: rows may
+/// be added anywhere with a new id, but an id is never changed or reused (the
+/// `wire_schema` test holds every released event's id and encoding).
 macro_rules! calls {
     ($(
         $(#[$doc:meta])*
-        $name:ident = $tag:literal ($interface:literal, $function:literal)
-            { $($arg:ident: $arg_ty:ty),* } -> $result:ty;
+        $name:ident($id:literal) = $tag:literal ($interface:literal, $function:literal)
+            { $($arg:ident: $arg_ty:ty),* } -> $result:ty $(, bounded by $bounds:path)?;
     )*) => {
         /// One recorded call. Serialized externally tagged by `interface.function`, as in
         /// `{"wall-clock.now":{"result":{"seconds":1,"nanoseconds":2}}}`.
         #[derive(::serde::Serialize, ::serde::Deserialize, Debug, Clone, PartialEq)]
         pub enum Event {
             $( #[serde(rename = $tag)] $name($name), )*
-        }
-
-        /// The variants of [`Event`], for their indexes.
-        #[repr(u32)]
-        enum Variant { $($name,)* }
-
-        /// [`Event`] by reference, serialized identically, so that a call is encoded
-        /// without moving its result.
-        #[derive(::serde::Serialize)]
-        enum EventRef<'a> {
-            $( #[serde(rename = $tag)] $name(&'a $name), )*
         }
 
         impl Event {
@@ -139,6 +168,30 @@ macro_rules! calls {
                     <$name as $crate::Call>::describe(&($(call.$arg.clone(),)*))
                 } )* }
             }
+
+            /// Appends the wire form of this event to `buf`: its id, then its call.
+            pub fn encode(&self, buf: &mut Vec<u8>) {
+                match self { $( Event::$name(call) => $crate::Call::encode(call, buf), )* }
+            }
+
+            /// Reads an event from its wire form, all of it.
+            pub fn decode(bytes: &[u8]) -> Result<Event, $crate::DecodeError> {
+                let (id, rest) = postcard::take_from_bytes::<u32>(bytes)
+                    .map_err(|_| $crate::DecodeError::NoId)?;
+                match id {
+                    $( $id => $crate::decode_all::<$name>(rest).map(Event::$name), )*
+                    _ => Err($crate::DecodeError::UnknownId(id)),
+                }
+            }
+
+            /// The permanent id of this event's call.
+            pub fn id(&self) -> u32 {
+                match self { $( Event::$name(_) => $id, )* }
+            }
+
+            /// Every event's id, JSON name, interface and function, in table order.
+            pub const TABLE: &'static [(u32, &'static str, &'static str, &'static str)] =
+                &[$( ($id, $tag, $interface, $function), )*];
         }
 
         $(
@@ -151,7 +204,7 @@ macro_rules! calls {
             }
 
             impl $crate::Call for $name {
-                const VARIANT: u32 = Variant::$name as u32;
+                const ID: u32 = $id;
                 const INTERFACE: &'static str = $interface;
                 const FUNCTION: &'static str = $function;
                 type Args = ($($arg_ty,)*);
@@ -167,15 +220,13 @@ macro_rules! calls {
                     true $(&& self.$arg == *$arg)*
                 }
                 fn into_result(self) -> $result { self.result }
+                $(fn check_result(&self) -> Result<(), String> { $bounds(self) })?
                 #[allow(unused_variables)]
                 fn describe(args: &Self::Args) -> String {
                     let ($($arg,)*) = args;
                     let args: &[String] =
                         &[$(format!("{}: {}", stringify!($arg), $crate::short_debug($arg)),)*];
                     format!("{}.{}({})", $interface, $function, args.join(", "))
-                }
-                fn encode(&self, buf: &mut Vec<u8>) {
-                    $crate::encode_into(&EventRef::$name(self), buf)
                 }
             }
         )*
@@ -205,39 +256,60 @@ impl Event {
     /// (see [`Event::optional_output`]).
     pub fn optional_output_of(bytes: &[u8]) -> Option<StreamId> {
         let outputs = [
-            OutputStreamWrite::VARIANT,
-            OutputStreamCheckWrite::VARIANT,
-            OutputStreamFlush::VARIANT,
+            OutputStreamWrite::ID,
+            OutputStreamCheckWrite::ID,
+            OutputStreamFlush::ID,
         ];
-        if !outputs.contains(&variant_of(bytes)?) {
+        if !outputs.contains(&id_of(bytes)?) {
             return None;
         }
         Event::decode(bytes).ok()?.optional_output()
     }
+}
 
-    /// Appends the wire form (postcard) of this event to `buf`.
-    pub fn encode(&self, buf: &mut Vec<u8>) {
-        encode_into(self, buf)
-    }
+/// Why an event's wire form could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The bytes do not start with an event id.
+    NoId,
+    /// No event has this id (a trace from a newer wasm-rr, or a damaged one).
+    UnknownId(u32),
+    /// The call's fields do not decode, or bytes are left after them.
+    Call(&'static str),
+}
 
-    /// Reads an event from its wire form.
-    pub fn decode(bytes: &[u8]) -> Result<Event, postcard::Error> {
-        postcard::from_bytes(bytes)
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::NoId => write!(f, "an event without an id"),
+            DecodeError::UnknownId(id) => write!(f, "unknown event id {id}"),
+            DecodeError::Call(name) => write!(f, "a {name} event whose fields do not decode"),
+        }
     }
 }
 
-/// The [`Event`] variant index that starts a wire form.
-fn variant_of(bytes: &[u8]) -> Option<u32> {
+impl std::error::Error for DecodeError {}
+
+/// The event id that starts a wire form.
+pub fn id_of(bytes: &[u8]) -> Option<u32> {
     postcard::take_from_bytes::<u32>(bytes)
         .ok()
-        .map(|(variant, _)| variant)
+        .map(|(id, _)| id)
+}
+
+/// Reads call `C` from the bytes after its id, which must hold it exactly.
+pub(crate) fn decode_all<C: Call>(bytes: &[u8]) -> Result<C, DecodeError> {
+    match postcard::take_from_bytes::<C>(bytes) {
+        Ok((call, [])) => Ok(call),
+        _ => Err(DecodeError::Call(C::FUNCTION)),
+    }
 }
 
 /// Reads call `C` from an event's wire form without building the [`Event`] (which is
 /// large): `None` when the event records another call.
-pub fn decode_call<C: Call>(bytes: &[u8]) -> Option<Result<C, postcard::Error>> {
-    let (variant, rest) = postcard::take_from_bytes::<u32>(bytes).ok()?;
-    (variant == C::VARIANT).then(|| postcard::from_bytes(rest))
+pub fn decode_call<C: Call>(bytes: &[u8]) -> Option<Result<C, DecodeError>> {
+    let (id, rest) = postcard::take_from_bytes::<u32>(bytes).ok()?;
+    (id == C::ID).then(|| decode_all(rest))
 }
 
 pub(crate) fn encode_into(value: &impl Serialize, buf: &mut Vec<u8>) {

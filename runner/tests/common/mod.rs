@@ -86,6 +86,8 @@ pub fn run_measured(command: &mut Command, stdout_file: &Path) -> (Option<i32>, 
         .spawn()
         .unwrap();
     let (status, _, peak_kib) = wait_measured(&mut child, start).unwrap();
+    // A test that reads no memory figure would pass whatever the memory.
+    assert!(peak_kib > 0, "the memory sampler read nothing of the run");
     (status.code(), peak_kib)
 }
 

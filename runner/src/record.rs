@@ -1,0 +1,45 @@
+//! `wasm-rr record`: run the app on the real host and write every input into a trace.
+
+use crate::host::{self, Program};
+use crate::rr_log::Recorder;
+use crate::{cli, composed_component, read_app, report, same_file, sha256_hex};
+use anyhow::{bail, Result};
+use std::process::ExitCode;
+use wasm_rr_trace::file::{Format, TraceWriter};
+use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
+
+pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
+    if same_file(&args.trace, &args.run.app) {
+        bail!(
+            "the trace {} is the app itself: name another trace file with -t",
+            args.trace.display()
+        );
+    }
+    // Everything that can fail before the run is tried before the trace file is touched.
+    let app = read_app(&args.run.app)?;
+    let header = Header {
+        wasm_rr_trace: FORMAT_VERSION,
+        wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
+        app_sha256: sha256_hex(&app),
+    };
+    let component = composed_component(&app, &header.app_sha256)?;
+    let program = Program::<Recorder>::new(&component)?;
+    let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
+    let format = args
+        .format
+        .map_or_else(|| Format::for_path(&args.trace), Format::from);
+
+    let writer = TraceWriter::create(&args.trace, &header, format)?;
+    let recorder = Recorder::new(writer, args.redacted_headers());
+    let signals = recorder.on_signal(&args.trace)?;
+    let (outcome, recorder) = program.run(wasi, recorder)?;
+    let finished = match outcome {
+        Ok(outcome) => recorder.finish(outcome.clone()).map(|()| report(&outcome)),
+        // The trace still ends: with what stopped the run, or with why it could not.
+        Err(error) => recorder
+            .finish(Outcome::Trap(format!("{error:#}")))
+            .and(Err(error)),
+    };
+    signals.close();
+    finished
+}

@@ -1,0 +1,547 @@
+//! Never lose a trace, never trust one blindly: the regression tests of what wasm-rr does
+//! with bad options, signals, edited, cut and hostile traces.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn assert_one_line_error(out: &std::process::Output) -> String {
+    let message = stderr(out);
+    assert_eq!(out.status.code(), Some(125), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.starts_with("wasm-rr: error: "), "{message}");
+    message
+}
+
+/// A trace of print_time, with its lines.
+fn print_time_trace(dir: &Path) -> (std::path::PathBuf, Vec<Value>) {
+    let trace = dir.join("time.json");
+    record(&example("print_time"), &trace, &[]);
+    let lines = trace_lines(&trace);
+    (trace, lines)
+}
+
+#[test]
+fn record_touches_no_trace_until_the_run_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("existing.json");
+    std::fs::write(&trace, "precious\n").unwrap();
+    let app = example("print_time");
+    let not_a_command = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../interposer-component/wasm_rr_interposer.wasm");
+    for args in [vec!["-S", "bogus"], vec!["--dir", "/nonexistent/wasm-rr"]] {
+        let out = run(wasm_rr()
+            .arg("record")
+            .arg(&app)
+            .arg("-t")
+            .arg(&trace)
+            .args(&args));
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(std::fs::read_to_string(&trace).unwrap(), "precious\n");
+    }
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&not_a_command)
+        .arg("-t")
+        .arg(&trace));
+    let message = assert_one_line_error(&out);
+    assert!(message.contains("not a command"), "{message}");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "precious\n");
+
+    // The app itself, as the trace.
+    let copy = dir.path().join("app.wasm");
+    std::fs::copy(&app, &copy).unwrap();
+    let out = run(wasm_rr().arg("record").arg(&copy).arg("-t").arg(&copy));
+    let message = assert_one_line_error(&out);
+    assert!(message.contains("is the app itself"), "{message}");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&app).unwrap());
+}
+
+/// Records read_stdin with stdin kept open after `input`, stops wasm-rr with `signal`, and
+/// gives its exit status and stderr.
+fn record_interrupted(trace: &Path, input: &[u8], signal: &str) -> (Option<i32>, String) {
+    let mut child = wasm_rr()
+        .arg("record")
+        .arg(example("read_stdin"))
+        .arg("-t")
+        .arg(trace)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    stdin.flush().unwrap();
+    // The guest reads the input and blocks for more.
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn an_interrupted_recording_ends_its_trace_and_replays_up_to_there() {
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, name, status) in [("-INT", "SIGINT", 130), ("-TERM", "SIGTERM", 143)] {
+        let trace = dir.path().join(format!("{name}.json"));
+        let (code, message) = record_interrupted(&trace, b"first line\nsecond\n", signal);
+        assert_eq!(code, Some(status), "{message}");
+        assert!(
+            message.contains(&format!("interrupted by {name}")),
+            "{message}"
+        );
+        let lines = trace_lines(&trace);
+        assert_eq!(lines.last(), Some(&json!({"end": {"interrupted": name}})));
+        let text = std::fs::read_to_string(&trace).unwrap();
+        assert!(text.contains("first line\\nsecond\\n"), "{text}");
+
+        let out = replay(&example("read_stdin"), &trace);
+        assert_eq!(out.status.code(), Some(status), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("interrupted by {name}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_trace_cut_short_reads_up_to_its_last_whole_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_time");
+    for name in ["time.json", "time.bin"] {
+        let trace = dir.path().join(name);
+        record(&app, &trace, &[]);
+        // As SIGKILL leaves it: no end, and the last event half written.
+        let bytes = std::fs::read(&trace).unwrap();
+        let end = if name.ends_with(".json") {
+            bytes[..bytes.len() - 1]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .unwrap()
+        } else {
+            bytes.len() - 12
+        };
+        let cut = dir.path().join(format!("cut-{name}"));
+        std::fs::write(&cut, &bytes[..end - 3]).unwrap();
+
+        let out = replay(&app, &cut);
+        let message = assert_one_line_error(&out);
+        assert!(message.contains("was cut short after event"), "{message}");
+        let out = run(wasm_rr()
+            .arg("convert")
+            .arg(&cut)
+            .arg(dir.path().join("converted.json")));
+        let message = assert_one_line_error(&out);
+        assert!(message.contains("was cut short after event"), "{message}");
+        assert!(!dir.path().join("converted.json").exists());
+    }
+}
+
+#[test]
+fn convert_never_destroys_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trace, _) = print_time_trace(dir.path());
+    let before = std::fs::read(&trace).unwrap();
+    let out = run(wasm_rr().arg("convert").arg(&trace).arg(&trace));
+    let message = assert_one_line_error(&out);
+    assert!(
+        message.contains("both the input and the output"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&trace).unwrap(), before);
+
+    // A bad input leaves an existing output as it was, and no temporary file.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, &before[..before.len() / 2]).unwrap();
+    let existing = dir.path().join("existing.bin");
+    std::fs::write(&existing, "precious").unwrap();
+    let out = run(wasm_rr().arg("convert").arg(&bad).arg(&existing));
+    assert_one_line_error(&out);
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "precious");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn replay_checks_how_the_run_ended_and_refuses_what_follows_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_time");
+    let (trace, lines) = print_time_trace(dir.path());
+    let last = lines.len() - 1;
+    for (end, expected) in [
+        (
+            json!({"end": {"exit": 7}}),
+            "the guest ended with exit 0, but the recording ended with exit 7",
+        ),
+        (
+            json!({"end": {"trap": "wasm trap: wasm `unreachable` instruction executed"}}),
+            "the guest ended with exit 0, but the recording ended with a trap",
+        ),
+    ] {
+        let mut edited = lines.clone();
+        edited[last] = end;
+        write_trace_lines(&trace, &edited);
+        let out = replay(&app, &trace);
+        let message = assert_one_line_error(&out);
+        assert!(message.contains(expected), "{message}");
+    }
+    let mut text = String::new();
+    for line in &lines {
+        text.push_str(&format!("{line}\n"));
+    }
+    std::fs::write(&trace, format!("{text}garbage\n")).unwrap();
+    let message = assert_one_line_error(&replay(&app, &trace));
+    assert!(
+        message.contains("a line after the end of the trace"),
+        "{message}"
+    );
+
+    // Binary: a byte after the end.
+    let binary = dir.path().join("time.bin");
+    record(&app, &binary, &[]);
+    let mut bytes = std::fs::read(&binary).unwrap();
+    bytes.push(0);
+    std::fs::write(&binary, bytes).unwrap();
+    let message = assert_one_line_error(&replay(&app, &binary));
+    assert!(
+        message.contains("bytes after the end of the trace"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_result_beyond_what_the_guest_asked_is_a_divergence_naming_the_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_random");
+    let trace = dir.path().join("random.json");
+    record(&app, &trace, &[]);
+    let lines = trace_lines(&trace);
+    let index = find_event(&lines, "random.get-random-bytes");
+    for (bytes, expected) in [
+        (3, "3 random bytes where the guest asked for exactly 16"),
+        (32, "32 random bytes where the guest asked for exactly 16"),
+    ] {
+        let mut edited = lines.clone();
+        edited[index]["random.get-random-bytes"]["result"] =
+            json!({"base64": base64_of(&vec![7u8; bytes])});
+        write_trace_lines(&trace, &edited);
+        let message = assert_one_line_error(&replay(&app, &trace));
+        assert!(
+            message.contains(&format!("at event {index} (")),
+            "{message}"
+        );
+        assert!(message.contains(expected), "{message}");
+        assert!(
+            message.contains("wasi:random/random.get-random-bytes"),
+            "{message}"
+        );
+    }
+
+    // A read of more bytes than asked for.
+    let app = example("read_stdin");
+    let trace = dir.path().join("stdin.json");
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .stdin(
+            std::fs::File::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap(),
+        ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut lines = trace_lines(&trace);
+    let index = lines
+        .iter()
+        .position(|line| {
+            line.get("input-stream.blocking-read").is_some()
+                || line.get("input-stream.read").is_some()
+        })
+        .unwrap();
+    let (name, call) = lines[index].as_object().unwrap().iter().next().unwrap();
+    let name = name.clone();
+    let asked = call["len"].as_u64().unwrap() as usize;
+    lines[index][&name]["result"] = json!({"ok": "x".repeat(asked + 100)});
+    write_trace_lines(&trace, &lines);
+    let message = assert_one_line_error(&replay(&app, &trace));
+    assert!(
+        message.contains(&format!(
+            "{} bytes read where the guest asked for at most {asked}",
+            asked + 100
+        )),
+        "{message}"
+    );
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn output_is_not_input_but_a_difference_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_time");
+    let (trace, lines) = print_time_trace(dir.path());
+    let write = find_event(&lines, "output-stream.write");
+
+    // The recording printed less than the replay: the replay goes on, and says where.
+    let mut fewer = lines.clone();
+    fewer.remove(write);
+    write_trace_lines(&trace, &fewer);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains(&format!(
+            "output differs from the recording's, first at event {write} ("
+        )) && message.contains("the replay made wasi:io/streams.output-stream.write(stream: 1"),
+        "{message}"
+    );
+
+    // The recording printed more.
+    let mut more = lines.clone();
+    more.insert(lines.len() - 1, lines[write].clone());
+    write_trace_lines(&trace, &more);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the recording wrote more output than the replay"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same output: nothing said.
+    write_trace_lines(&trace, &lines);
+    let out = replay(&app, &trace);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn hostile_traces_cost_bounded_memory_and_get_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_time");
+    let (trace, lines) = print_time_trace(dir.path());
+    let header = lines[0].to_string();
+
+    // 2 GB of zeros (sparse), and /dev/zero.
+    let zeros = dir.path().join("zeros.json");
+    std::fs::File::create(&zeros)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let dev_zero = Path::new("/dev/zero");
+    // A binary trace whose first record claims 4 GB.
+    let huge_length = dir.path().join("huge.bin");
+    let mut bytes = b"wasm-rr binary trace\n".to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    bytes.extend_from_slice(&[0; 1 << 16]);
+    std::fs::write(&huge_length, bytes).unwrap();
+    // A JSON event of 40 MB.
+    let huge_line = dir.path().join("line.json");
+    let mut file = std::fs::File::create(&huge_line).unwrap();
+    write!(
+        file,
+        "{header}\n{{\"random.get-random-bytes\":{{\"len\":16,\"result\":\""
+    )
+    .unwrap();
+    for _ in 0..40 {
+        file.write_all(&[b'a'; 1 << 20]).unwrap();
+    }
+    file.write_all(b"\"}}\n").unwrap();
+    drop(file);
+    drop(trace);
+
+    for (path, expected) in [
+        (zeros.as_path(), "a line longer than"),
+        (dev_zero, "a line longer than"),
+        (huge_length.as_path(), "more than a trace record may hold"),
+        (huge_line.as_path(), "a line longer than"),
+    ] {
+        let (code, peak_kib) = peak_memory(
+            &["replay".as_ref(), app.as_os_str(), path.as_os_str()],
+            std::fs::File::create(dir.path().join("err.txt")).unwrap(),
+        );
+        let message = std::fs::read_to_string(dir.path().join("err.txt")).unwrap();
+        println!("{}: peak {peak_kib} KiB", path.display());
+        assert_eq!(code, Some(125), "{message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.contains(expected), "{}: {message}", path.display());
+        assert!(
+            peak_kib < 64 << 10,
+            "{}: peak {peak_kib} KiB",
+            path.display()
+        );
+    }
+}
+
+/// Runs wasm-rr with `args` to its end, its stderr into `stderr`: its exit status and
+/// peak resident memory in KiB, as the kernel counts it (`wait4`), however soon it ends.
+/// The child is forked (a `pre_exec` hook makes it so), not spawned in this process's
+/// memory, so that the count starts from this process's current size, which is small.
+#[allow(clippy::zombie_processes, reason = "waited for with wait4, for its rusage")]
+fn peak_memory(args: &[&std::ffi::OsStr], stderr: std::fs::File) -> (Option<i32>, u64) {
+    use std::os::unix::process::CommandExt;
+    let mut command = wasm_rr();
+    command.args(args).stdout(Stdio::null()).stderr(stderr);
+    // SAFETY: the hook does nothing, which is safe between fork and exec.
+    unsafe { command.pre_exec(|| Ok(())) };
+    let child = command.spawn().unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 fills it in for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let peak_kib = usage.ru_maxrss as u64;
+    assert!(peak_kib > 0, "the kernel reported no memory for the run");
+    (code, peak_kib)
+}
+
+#[test]
+fn messages_say_what_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_time");
+    let (trace, lines) = print_time_trace(dir.path());
+
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let message = assert_one_line_error(&replay(&app, &empty));
+    assert!(
+        message.ends_with(&format!(
+            "{}: empty file: not a wasm-rr trace\n",
+            empty.display()
+        )),
+        "{message}"
+    );
+
+    // A binary header fault is on the header's line, not at an event.
+    let binary = dir.path().join("bad-header.bin");
+    std::fs::write(&binary, "wasm-rr binary trace\n{\"wasm_rr_trace\":4}\n").unwrap();
+    let message = assert_one_line_error(&replay(&app, &binary));
+    assert!(
+        message.contains(&format!(
+            "{}:2: not a wasm-rr trace header",
+            binary.display()
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("event"), "{message}");
+
+    // An older format is named, with this wasm-rr's.
+    let mut old = lines.clone();
+    old[0]["wasm_rr_trace"] = json!(3);
+    write_trace_lines(&trace, &old);
+    let message = assert_one_line_error(&replay(&app, &trace));
+    assert!(
+        message.contains("trace format 3 is not supported: this wasm-rr (0.1.0) reads format 4"),
+        "{message}"
+    );
+
+    // Invalid UTF-8 is on its line.
+    let mut bytes = format!("{}\n{}\n", lines[0], lines[1]).into_bytes();
+    bytes.extend_from_slice(b"{\"wall-clock.now\xff\"}\n");
+    std::fs::write(&trace, bytes).unwrap();
+    let message = assert_one_line_error(&replay(&app, &trace));
+    assert!(
+        message.contains(&format!(
+            "{}:3: a line that is not UTF-8 text",
+            trace.display()
+        )),
+        "{message}"
+    );
+
+    // An unknown event is named, and the known ones are not all listed.
+    let mut unknown = lines.clone();
+    unknown[1] = json!({"wall-clock.later": {"result": 1}});
+    write_trace_lines(&trace, &unknown);
+    let message = assert_one_line_error(&replay(&app, &trace));
+    assert!(
+        message.ends_with(":2: unknown event `wall-clock.later`\n"),
+        "{message}"
+    );
+}
+
+#[test]
+fn every_documented_wasi_option_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = stdout(&run(wasm_rr().args(["record", "--help"])));
+    for key in ["inherit-network", "allow-ip-name-lookup", "tcp", "udp"] {
+        assert!(help.contains(&format!("- {key}: ")), "{help}");
+        for value in ["", "=y", "=n"] {
+            let out = run(wasm_rr()
+                .arg("record")
+                .arg(example("print_time"))
+                .arg("-t")
+                .arg(dir.path().join("t.json"))
+                .arg(format!("-S{key}{value}")));
+            assert!(out.status.success(), "-S {key}{value}: {}", stderr(&out));
+        }
+    }
+    let out = run(wasm_rr()
+        .arg("run")
+        .arg(example("print_time"))
+        .arg("-Sbogus"));
+    assert!(
+        stderr(&out).contains(
+            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // -S tcp=n takes TCP away, as under wasmtime.
+    let trace = dir.path().join("tcp.json");
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(example("tcp_echo_client"))
+        .arg("-t")
+        .arg(&trace)
+        .args([
+            "-S",
+            "inherit-network",
+            "-S",
+            "tcp=n",
+            "--",
+            "127.0.0.1:9",
+            "hello",
+        ]));
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        std::fs::read_to_string(&trace)
+            .unwrap()
+            .contains("access-denied"),
+        "{}",
+        std::fs::read_to_string(&trace).unwrap()
+    );
+}
