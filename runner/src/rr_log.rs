@@ -12,9 +12,10 @@
 use crate::host::rr::log::log::{Host, Mode, Redaction};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter, MAX_EVENT_BYTES};
 use wasm_rr_trace::{Event, Outcome};
 use wasmtime::Result;
@@ -102,14 +103,17 @@ impl Recorder {
     /// `redacted_headers`.
     pub fn new(writer: TraceWriter, redacted_headers: Vec<String>) -> Self {
         let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
-        let writer = std::thread::spawn(move || write_queued(writer, queue));
-        let state = RecordState {
+        let state = Arc::new(Mutex::new(RecordState {
             batch: Vec::with_capacity(BATCH_BYTES),
             batches,
-            writer: Some(writer),
-        };
+            writer: None,
+        }));
+        let shared = Arc::clone(&state);
+        lock(&state).writer = Some(std::thread::spawn(move || {
+            write_queued(writer, queue, &shared)
+        }));
         Recorder {
-            state: Arc::new(Mutex::new(state)),
+            state,
             redacted_headers,
         }
     }
@@ -223,16 +227,57 @@ fn end(state: &Mutex<RecordState>, outcome: Outcome) -> Option<anyhow::Result<()
     })
 }
 
-/// The writer thread: writes what the guest's thread queues, until the end.
-fn write_queued(mut writer: TraceWriter, queue: Receiver<Queued>) -> Result<(), String> {
-    for queued in queue {
+/// How long events may wait in memory before the writer thread takes them to the file
+/// itself: what a recording killed with SIGKILL can lose.
+const IDLE_FLUSH: Duration = Duration::from_millis(100);
+
+/// The writer thread: writes what the guest's thread queues, until the end. When nothing
+/// came for [`IDLE_FLUSH`] (the guest is waiting, or makes few calls), it takes the events
+/// not yet queued and puts everything in the file.
+fn write_queued(
+    mut writer: TraceWriter,
+    queue: Receiver<Queued>,
+    state: &Mutex<RecordState>,
+) -> Result<(), String> {
+    let text = |e: TraceError| e.to_string();
+    loop {
+        let queued = match queue.recv_timeout(IDLE_FLUSH) {
+            Ok(queued) => queued,
+            Err(RecvTimeoutError::Timeout) => {
+                // Never waits for the lock: its holder may be waiting for this thread.
+                let Ok(mut state) = state.try_lock() else {
+                    continue;
+                };
+                // Under the lock nothing more is queued: what is queued goes first.
+                while let Ok(queued) = queue.try_recv() {
+                    match queued {
+                        Queued::End(outcome) => return writer.finish(outcome).map_err(text),
+                        events => write_events(&mut writer, events)?,
+                    }
+                }
+                let batch = std::mem::take(&mut state.batch);
+                write_packed(&mut writer, &batch)?;
+                writer.flush().map_err(text)?;
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err("the recording stopped without an end".into())
+            }
+        };
         match queued {
-            Queued::Packed(batch) => write_packed(&mut writer, &batch)?,
-            Queued::Large(event) => writer.event_bytes(&event).map_err(|e| e.to_string())?,
-            Queued::End(outcome) => return writer.finish(outcome).map_err(|e| e.to_string()),
+            Queued::End(outcome) => return writer.finish(outcome).map_err(text),
+            events => write_events(&mut writer, events)?,
         }
     }
-    Err("the recording stopped without an end".into())
+}
+
+/// Writes queued events.
+fn write_events(writer: &mut TraceWriter, queued: Queued) -> Result<(), String> {
+    match queued {
+        Queued::Packed(batch) => write_packed(writer, &batch),
+        Queued::Large(event) => writer.event_bytes(&event).map_err(|e| e.to_string()),
+        Queued::End(_) => Err("internal: an end among the events".into()),
+    }
 }
 
 /// Writes a batch of packed events to the trace.

@@ -116,6 +116,27 @@ fn an_interrupted_recording_ends_its_trace_and_replays_up_to_there() {
 }
 
 #[test]
+fn a_recording_killed_with_sigkill_leaves_what_it_had_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["killed.json", "killed.bin"] {
+        let trace = dir.path().join(name);
+        let (code, _) = record_interrupted(&trace, b"first line\nsecond\n", "-KILL");
+        assert_eq!(code, None, "killed by a signal");
+        // The writer puts events in the file within a tenth of a second.
+        let bytes = std::fs::read(&trace).unwrap();
+        assert!(
+            bytes.windows(18).any(|w| w == b"first line\nsecond\n")
+                || String::from_utf8_lossy(&bytes).contains("first line\\nsecond\\n"),
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let out = replay(&example("read_stdin"), &trace);
+        let message = assert_one_line_error(&out);
+        assert!(message.contains("was cut short after event"), "{message}");
+    }
+}
+
+#[test]
 fn a_trace_cut_short_reads_up_to_its_last_whole_event() {
     let dir = tempfile::tempdir().unwrap();
     let app = example("print_time");
@@ -409,7 +430,10 @@ fn hostile_traces_cost_bounded_memory_and_get_one_line() {
 /// peak resident memory in KiB, as the kernel counts it (`wait4`), however soon it ends.
 /// The child is forked (a `pre_exec` hook makes it so), not spawned in this process's
 /// memory, so that the count starts from this process's current size, which is small.
-#[allow(clippy::zombie_processes, reason = "waited for with wait4, for its rusage")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "waited for with wait4, for its rusage"
+)]
 fn peak_memory(args: &[&std::ffi::OsStr], stderr: std::fs::File) -> (Option<i32>, u64) {
     use std::os::unix::process::CommandExt;
     let mut command = wasm_rr();

@@ -147,6 +147,7 @@ impl TraceWriter {
             writer.write(BINARY_MAGIC)?;
         }
         writer.write_line(header)?;
+        writer.flush()?;
         Ok(writer)
     }
 
@@ -179,6 +180,11 @@ impl TraceWriter {
             }
             Format::Binary => self.record(EVENT_TAG, bytes),
         }
+    }
+
+    /// Puts what is written so far in the file.
+    pub fn flush(&mut self) -> Result<(), TraceError> {
+        self.out.flush().map_err(|e| error(&self.path, None, e))
     }
 
     /// Writes the end and flushes: the trace is then complete (and, from
