@@ -157,7 +157,7 @@ impl<'de> de::Deserializer<'de> for Sample {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
-        visitor.visit_bool(self.choice % 2 == 0)
+        visitor.visit_bool(self.choice.is_multiple_of(2))
     }
 
     fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
