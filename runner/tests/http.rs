@@ -390,3 +390,37 @@ fn the_composed_component_imports_wasi_http_only_when_the_app_does() {
         "{hello:?}"
     );
 }
+
+/// A response's headers handed on in a request, as a proxy does, reach the server as they
+/// do under a plain run, even when the host would refuse them from the guest: 80 headers of
+/// 2,000 bytes are more than wasmtime lets a guest build fields of (128 KiB), but a copy of a
+/// response's fields keeps them all. The trace holds the request that was sent.
+#[test]
+fn response_headers_handed_on_are_sent_as_in_a_plain_run() {
+    let server = HttpServer::start();
+    let work = tempfile::tempdir().unwrap();
+    let args = [
+        "--forward",
+        &server.url("/headers"),
+        &server.url("/many-headers/80"),
+    ];
+    let plain = run(wasm_rr().arg("run").arg(fetch_app()).arg("--").args(args));
+    let sent = stdout(&plain);
+    assert!(plain.status.success(), "{sent}{}", stderr(&plain));
+    // The echo of the forwarded request holds the 80 headers.
+    let echoed = sent
+        .split("/headers: status 200")
+        .nth(1)
+        .and_then(|echo| echo.split("  body: ").nth(1))
+        .and_then(|body| body.split(' ').next())
+        .and_then(|bytes| bytes.parse::<usize>().ok())
+        .unwrap_or(0);
+    assert!(echoed > 80 * 2000, "{sent}");
+    let trace = work.path().join("forward.json");
+    let recorded = record_fetch(&trace, &[], &args);
+    assert_eq!(stdout(&recorded), sent);
+    server.stop();
+    let replayed = replay(&fetch_app(), &trace);
+    assert_eq!(replayed.status.code(), Some(0), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), sent);
+}

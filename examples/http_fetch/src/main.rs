@@ -1,10 +1,13 @@
 //! Fetches URLs with `wasi:http` and prints, for each, the status, the response headers and
 //! the length and digest of the body, read as a stream:
 //!
-//! `http_fetch [--post BODY] [--header NAME:VALUE]... [--timeout MS] [--follow] [--parallel] URL...`
+//! `http_fetch [--post BODY] [--header NAME:VALUE]... [--timeout MS] [--follow] [--parallel]
+//! [--forward URL] URL...`
 //!
 //! `--post` sends BODY with POST (GET otherwise); `--timeout` bounds the wait for the first
-//! byte of each response; `--follow` follows redirects (up to 5);
+//! byte of each response; `--follow` follows redirects (up to 5); `--forward` sends, after
+//! each response, a GET to another URL with a copy of the response's headers (as a proxy
+//! hands them on);
 //! `--parallel` sends every request before reading any response, and waits for them
 //! together with `wasi:io/poll.poll`. Exits with 1 when a request fails.
 
@@ -25,6 +28,8 @@ struct Options {
     timeout: Option<u64>,
     follow: bool,
     parallel: bool,
+    /// Where to send a copy of each response's headers.
+    forward: Option<String>,
     urls: Vec<String>,
 }
 
@@ -33,7 +38,7 @@ fn main() {
         eprintln!("http_fetch: {message}");
         eprintln!(
             "usage: http_fetch [--post BODY] [--header NAME:VALUE]... [--timeout MS] [--follow] \
-             [--parallel] URL..."
+             [--parallel] [--forward URL] URL..."
         );
         std::process::exit(2);
     });
@@ -42,7 +47,7 @@ fn main() {
         let pending: Vec<_> = options
             .urls
             .iter()
-            .map(|url| (url, send(&options, url)))
+            .map(|url| (url, send(&options, url, Fields::new())))
             .collect();
         let mut waiting: Vec<_> = pending
             .iter()
@@ -86,6 +91,7 @@ fn parse_args() -> Result<Options, String> {
         timeout: None,
         follow: false,
         parallel: false,
+        forward: None,
         urls: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
@@ -105,6 +111,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--follow" => options.follow = true,
             "--parallel" => options.parallel = true,
+            "--forward" => options.forward = Some(args.next().ok_or("--forward needs a URL")?),
             _ => options.urls.push(arg),
         }
     }
@@ -118,7 +125,7 @@ fn parse_args() -> Result<Options, String> {
 fn fetch(options: &Options, url: &str) -> bool {
     let mut url = url.to_string();
     for _ in 0..=MAX_REDIRECTS {
-        let response = send(options, &url).and_then(|future| wait(&future));
+        let response = send(options, &url, Fields::new()).and_then(|future| wait(&future));
         let response = match response {
             Ok(response) => response,
             Err(error) => return !report_error(&url, &error),
@@ -130,8 +137,12 @@ fn fetch(options: &Options, url: &str) -> bool {
                 url = resolve(&url, &location);
             }
             _ => {
+                let copy = options.forward.as_ref().map(|_| response.headers().clone());
                 print_response(&url, response);
-                return true;
+                return match (&options.forward, copy) {
+                    (Some(forward), Some(copy)) => forward_headers(forward, copy),
+                    _ => true,
+                };
             }
         }
     }
@@ -147,11 +158,40 @@ fn redirect_location(response: &IncomingResponse) -> Option<String> {
     String::from_utf8(location).ok()
 }
 
-/// Sends the request for `url`, with the body if any.
-fn send(options: &Options, url: &str) -> Result<FutureIncomingResponse, ErrorCode> {
+/// Sends a GET to `url` with `headers` (a response's, copied, less its `content-length`,
+/// which was its body's); false when it failed.
+fn forward_headers(url: &str, headers: Fields) -> bool {
+    if let Err(error) = headers.delete("content-length") {
+        println!("{url}: the copied headers refused a change: {error:?}");
+        return false;
+    }
+    let plain = Options {
+        post: None,
+        headers: Vec::new(),
+        timeout: None,
+        follow: false,
+        parallel: false,
+        forward: None,
+        urls: Vec::new(),
+    };
+    match send(&plain, url, headers).and_then(|future| wait(&future)) {
+        Ok(response) => {
+            print_response(url, response);
+            true
+        }
+        Err(error) => !report_error(url, &error),
+    }
+}
+
+/// Sends the request for `url` with `headers` and the options' headers, with the body if
+/// any.
+fn send(
+    options: &Options,
+    url: &str,
+    headers: Fields,
+) -> Result<FutureIncomingResponse, ErrorCode> {
     let (scheme, authority, path) = split_url(url)
         .ok_or_else(|| ErrorCode::InternalError(Some(format!("not a URL: {url}"))))?;
-    let headers = Fields::new();
     for (name, value) in &options.headers {
         headers
             .append(name, value.as_bytes())

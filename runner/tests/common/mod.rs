@@ -202,6 +202,8 @@ pub fn udp_echo_server(count: usize) -> (SocketAddr, JoinHandle<()>) {
 /// - `POST /echo`: the request's body back, and its `authorization` header's length;
 /// - `GET /big/N`: N bytes of a fixed pattern, streamed in 64 KiB writes;
 /// - `GET /chunked`: a chunked body in several chunks, with a trailer;
+/// - `GET /headers`: the request's headers, one `name: value` line each, as received;
+/// - `GET /many-headers/N`: N headers of 2,000 bytes each;
 /// - `GET /redirect/N`: a 302 to `/redirect/N-1`, and `/redirect/0` to `/hello`;
 /// - `GET /slow/MS`: answers after MS milliseconds.
 ///
@@ -278,12 +280,18 @@ fn serve_http(stream: TcpStream) -> std::io::Result<()> {
     let mut content_length = 0usize;
     let mut authorization = String::new();
     let mut cookie = String::new();
+    let mut received = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
             break;
         }
         if let Some((name, value)) = line.trim_end().split_once(':') {
+            received.push_str(&format!(
+                "{}: {}\n",
+                name.to_ascii_lowercase(),
+                value.trim()
+            ));
             match name.to_ascii_lowercase().as_str() {
                 "content-length" => content_length = value.trim().parse().unwrap_or(0),
                 "authorization" => authorization = value.trim().to_string(),
@@ -361,6 +369,19 @@ fn serve_http(stream: TcpStream) -> std::io::Result<()> {
                 std::thread::sleep(Duration::from_millis(20));
             }
             out.write_all(b"0\r\nx-checksum: 3-chunks\r\n\r\n")
+        }
+        ("GET", ["headers"]) => respond(&mut out, "200 OK", &[], received.as_bytes()),
+        ("GET", ["many-headers", n]) => {
+            let n: usize = n.parse().unwrap_or(0);
+            let filler = "f".repeat(2000);
+            let headers: Vec<(String, String)> = (0..n)
+                .map(|i| (format!("x-filler-{i}"), filler.clone()))
+                .collect();
+            let headers: Vec<(&str, String)> = headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.clone()))
+                .collect();
+            respond(&mut out, "200 OK", &headers, b"many headers\n")
         }
         ("GET", ["redirect", n]) => {
             let n: u32 = n.parse().unwrap_or(0);
