@@ -405,3 +405,29 @@ fn serve_http(stream: TcpStream) -> std::io::Result<()> {
         _ => respond(&mut out, "404 Not Found", &[], b"not found\n"),
     }
 }
+
+/// Runs wasm-rr with `args` to its end, its stderr into `stderr`: its exit status and
+/// peak resident memory in KiB, as the kernel counts it (`wait4`), however soon it ends.
+/// The child is forked (a `pre_exec` hook makes it so), not spawned in this process's
+/// memory, so that the count starts from this process's current size, which is small.
+#[allow(
+    clippy::zombie_processes,
+    reason = "waited for with wait4, for its rusage"
+)]
+pub fn peak_memory(args: &[&std::ffi::OsStr], stderr: std::fs::File) -> (Option<i32>, u64) {
+    use std::os::unix::process::CommandExt;
+    let mut command = wasm_rr();
+    command.args(args).stdout(Stdio::null()).stderr(stderr);
+    // SAFETY: the hook does nothing, which is safe between fork and exec.
+    unsafe { command.pre_exec(|| Ok(())) };
+    let child = command.spawn().unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 fills it in for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let peak_kib = usage.ru_maxrss as u64;
+    assert!(peak_kib > 0, "the kernel reported no memory for the run");
+    (code, peak_kib)
+}
