@@ -11,7 +11,9 @@
 //!   without looking the descriptor up: a bad descriptor is not reported as `badf`. Calls
 //!   go through a wrapper that passes one empty buffer instead (taken from the 8 bytes
 //!   that end at the result pointer, whose 4 last are zeroed first: the call writes them
-//!   anyway), so the adapter checks the descriptor and transfers nothing.
+//!   anyway), so the adapter checks the descriptor and transfers nothing. A module with
+//!   debug info (DWARF) is left without the wrapper: its code is copied byte for byte, so
+//!   that its debug info, which points into the code, stays right.
 
 use anyhow::{Context, Result};
 use std::borrow::Cow;
@@ -84,6 +86,8 @@ struct Plan {
     /// Functions imported, and defined.
     imported: u32,
     defined: u32,
+    /// Whether the module has DWARF, which points into its code.
+    debug_info: bool,
 }
 
 impl Plan {
@@ -112,8 +116,14 @@ impl Plan {
                     }
                 }
                 Payload::FunctionSection(section) => plan.defined = section.count(),
+                Payload::CustomSection(section) if section.name().starts_with(".debug_") => {
+                    plan.debug_info = true;
+                }
                 _ => {}
             }
+        }
+        if plan.debug_info {
+            plan.checked.clear();
         }
         Ok(plan)
     }
@@ -186,6 +196,19 @@ impl Reencode for Rewriter<'_> {
             functions.function(ty);
         }
         Ok(())
+    }
+
+    /// Without calls to redirect, a body is copied as it is.
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        if self.plan.checked.is_empty() {
+            code.raw(func.as_bytes());
+            return Ok(());
+        }
+        wasm_encoder::reencode::utils::parse_function_body(self, code, func)
     }
 
     fn parse_code_section(

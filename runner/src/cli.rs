@@ -26,6 +26,8 @@ pub enum Command {
     Compose(ComposeArgs),
     Run(RunArgs),
     Convert(ConvertArgs),
+    Inspect(InspectArgs),
+    Diff(DiffArgs),
 }
 
 /// A trace file format.
@@ -58,6 +60,45 @@ pub struct ConvertArgs {
     /// The format to write; by default binary for a `.bin` output, else JSON
     #[arg(short, long, value_enum)]
     pub format: Option<TraceFormat>,
+}
+
+/// Show what a trace holds.
+///
+/// A summary by default: the header, the number of events and bytes by interface and
+/// function, the wall-clock span of the recording, the bytes of stdin, stdout and stderr,
+/// the files and hosts the guest touched, and how the run ended. `--events` lists the
+/// events, numbered as replay's messages number them. Reads either format, and traces cut
+/// short.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The trace
+    pub trace: PathBuf,
+    /// List the events, one per line, instead of the summary
+    #[arg(long)]
+    pub events: bool,
+    /// With --events: only events of interfaces starting with this (e.g. `wasi:clocks`);
+    /// repeatable
+    #[arg(long, value_name = "PREFIX")]
+    pub interface: Vec<String>,
+    /// With --events: only events in this range of numbers: `N`, `START..END`, `START..`
+    #[arg(long, value_name = "RANGE")]
+    pub range: Option<String>,
+    /// Write JSON for programs: the summary as one object, or each event as one line
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Show where two traces of one app part ways.
+///
+/// Prints the first event where they differ, numbered, with the events around it from both
+/// traces, then how many events of each interface follow it in each. Exits 0 when the
+/// traces hold the same events and ending, 1 when they differ, as `diff` does.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The first trace (A)
+    pub a: PathBuf,
+    /// The second trace (B)
+    pub b: PathBuf,
 }
 
 /// Run an app and record its inputs into a trace.
@@ -113,6 +154,10 @@ pub struct RunArgs {
     pub argv0: Option<String>,
     #[command(flatten)]
     pub guest: GuestOptions,
+    /// Compile with debug info and without optimizations, as `wasmtime run -g` does, so that
+    /// gdb and lldb can break in the guest's source and show its locals
+    #[arg(short = 'g', long = "debug-info")]
+    pub debug_info: bool,
     /// Arguments for the app (after `--`)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -149,6 +194,10 @@ pub struct ReplayArgs {
     /// Replay even if the trace was recorded from another app
     #[arg(long)]
     pub force: bool,
+    /// Compile with debug info and without optimizations, as `wasmtime run -g` does, so that
+    /// gdb and lldb can break in the guest's source and show its locals (the recorded values)
+    #[arg(short = 'g', long = "debug-info")]
+    pub debug_info: bool,
 }
 
 /// Compose an app with the wasm-rr interposer into one component.

@@ -54,13 +54,37 @@ impl<L: Send> WasiHttpView for State<L> {
     }
 }
 
+/// How a component is compiled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compilation {
+    #[default]
+    Optimized,
+    /// With debug info for gdb and lldb, and without optimizations (`-g`).
+    Debuggable,
+}
+
+impl Compilation {
+    pub fn from_flag(debug_info: bool) -> Compilation {
+        if debug_info {
+            Compilation::Debuggable
+        } else {
+            Compilation::Optimized
+        }
+    }
+}
+
 /// An engine whose results do not depend on the machine: NaNs are canonical and relaxed
-/// SIMD takes its deterministic semantics.
-pub fn engine() -> Result<Engine> {
+/// SIMD takes its deterministic semantics. A debuggable one gives native debuggers the
+/// guest's DWARF, as `wasmtime run -g` does.
+pub fn engine(compilation: Compilation) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.cranelift_nan_canonicalization(true);
     config.relaxed_simd_deterministic(true);
+    if compilation == Compilation::Debuggable {
+        config.debug_info(true);
+        config.cranelift_opt_level(wasmtime::OptLevel::None);
+    }
     Ok(Engine::new(&config)?)
 }
 
@@ -127,11 +151,13 @@ pub fn replay_wasi() -> WasiCtx {
 /// nor compiles. The cache is best effort: a failure to use it only costs time.
 pub fn cached_component(
     inputs: &[&[u8]],
+    compilation: Compilation,
     make: impl FnOnce() -> Result<Vec<u8>>,
 ) -> Result<Component> {
-    let engine = engine()?;
+    let engine = engine(compilation)?;
     let mut key = Sha256::new();
     key.update(env!("CARGO_PKG_VERSION"));
+    key.update(format!("{compilation:?}"));
     for input in inputs {
         key.update((input.len() as u64).to_le_bytes());
         key.update(input);

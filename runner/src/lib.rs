@@ -6,7 +6,10 @@
 
 pub mod cli;
 mod convert;
+mod diff;
 pub mod host;
+mod inspect;
+mod progress;
 mod record;
 mod replay;
 pub mod rr_log;
@@ -32,6 +35,8 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         cli::Command::Replay(args) => replay::replay(&args),
         cli::Command::Run(args) => run_plain(&args),
         cli::Command::Convert(args) => convert::convert(&args),
+        cli::Command::Inspect(args) => inspect::inspect(&args),
+        cli::Command::Diff(args) => diff::diff(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose(&app)?;
@@ -47,7 +52,8 @@ fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
     let app_sha256 = sha256_hex(&app);
     let mut inputs = vec![app_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    let component = host::cached_component(&inputs, || {
+    let compilation = host::Compilation::from_flag(args.debug_info);
+    let component = host::cached_component(&inputs, compilation, || {
         Ok(wasm_rr_composer::app_component(&app)?.into_owned())
     })?;
     let program = host::Program::new(&component)?;
@@ -84,11 +90,15 @@ fn read_app(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// The app with the interposer in front, compiled (or from the cache).
-fn composed_component(app: &[u8], app_sha256: &str) -> Result<wasmtime::component::Component> {
+fn composed_component(
+    app: &[u8],
+    app_sha256: &str,
+    compilation: host::Compilation,
+) -> Result<wasmtime::component::Component> {
     let interposer_sha256 = env!("WASM_RR_INTERPOSER_SHA256");
     let mut inputs = vec![app_sha256.as_bytes(), interposer_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    host::cached_component(&inputs, || compose(app))
+    host::cached_component(&inputs, compilation, || compose(app))
 }
 
 /// The app with the interposer in front, unless it already has one.

@@ -22,7 +22,11 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
         app_sha256: sha256_hex(&app),
     };
-    let component = composed_component(&app, &header.app_sha256)?;
+    let component = composed_component(
+        &app,
+        &header.app_sha256,
+        host::Compilation::from_flag(args.run.debug_info),
+    )?;
     let program = Program::<Recorder>::new(&component)?;
     let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
     let format = args

@@ -20,7 +20,11 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
             app_sha256
         );
     }
-    let component = composed_component(&app, &app_sha256)?;
+    let component = composed_component(
+        &app,
+        &app_sha256,
+        host::Compilation::from_flag(args.debug_info),
+    )?;
     let program = Program::<Replayer>::new(&component)?;
     let (outcome, replayer) = program.run(host::replay_wasi(), Replayer::new(reader))?;
     let outcome = replayer.finish(outcome)?;

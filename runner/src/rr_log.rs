@@ -10,8 +10,10 @@
 //! reader thread reads and encodes the events ahead of the guest, the same way round.
 
 use crate::host::rr::log::log::{Host, Mode, Redaction};
+use crate::progress::Progress;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -361,7 +363,7 @@ enum AheadEvent {
 
 /// The reader thread: reads events ahead, in batches of about [`BATCH_BYTES`], until the
 /// trace ends, a line is bad, or the guest's side stops listening.
-fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
+fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>, read: Arc<AtomicU64>) {
     let mut batch = AheadBatch::default();
     let mut batch_bytes = 0;
     loop {
@@ -394,6 +396,7 @@ fn read_ahead(mut reader: TraceReader, batches: SyncSender<AheadBatch>) {
         }
         if batch_bytes >= BATCH_BYTES {
             batch_bytes = 0;
+            read.store(reader.bytes_read(), Ordering::Relaxed);
             if batches.send(std::mem::take(&mut batch)).is_err() {
                 return;
             }
@@ -418,14 +421,22 @@ pub struct Replayer {
     end: Option<TraceEnd>,
     /// The first place where the guest's output differs from the recording's.
     output_difference: Option<String>,
+    /// How far the reader thread is into the trace, in bytes, for `progress`.
+    read: Arc<AtomicU64>,
+    progress: Progress,
 }
 
 impl Replayer {
     pub fn new(reader: TraceReader) -> Self {
         let path = reader.path().to_path_buf();
         let (batches, queue) = sync_channel::<AheadBatch>(QUEUED_BATCHES);
-        std::thread::spawn(move || read_ahead(reader, batches));
+        let read = Arc::new(AtomicU64::new(0));
+        let progress = Progress::for_file(&path, "replaying:");
+        let reader_read = Arc::clone(&read);
+        std::thread::spawn(move || read_ahead(reader, batches, reader_read));
         Replayer {
+            read,
+            progress,
             path,
             current: AheadBatch::default(),
             next_in_batch: 0,
@@ -471,6 +482,9 @@ impl Replayer {
                 };
                 self.events_read += 1;
                 self.line = event.line;
+                let read = &self.read;
+                self.progress
+                    .tick(self.events_read, || read.load(Ordering::Relaxed));
                 return Ok(Some(event));
             }
             match batch.end.take() {
@@ -502,6 +516,7 @@ impl Replayer {
     /// only outputs (output is not input), and the recording ended the same way. Tells the
     /// user, on stderr, where the output first differed, if it did.
     pub fn finish(mut self, outcome: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+        self.progress.finish();
         let outcome = outcome?;
         while let Some(ReadEvent { line, bytes }) = self.next_event()? {
             if Event::optional_output_of(&bytes).is_some() {

@@ -478,6 +478,12 @@ impl TraceReader {
         (self.format == Format::Json).then_some(self.line_number)
     }
 
+    /// How far into the file the reader is, in bytes (for progress: it asks the system).
+    pub fn bytes_read(&mut self) -> u64 {
+        use std::io::Seek;
+        self.input.stream_position().unwrap_or(0)
+    }
+
     /// How many events have been read.
     pub fn events_read(&self) -> u64 {
         self.events_read

@@ -23,6 +23,9 @@ const APT_PACKAGES: &[&str] = &[
     "wasi-libc",
 ];
 
+/// The example that also gets a debuggable build, `NAME.debug.wasm`.
+const DEBUG_EXAMPLE: &str = "time_bomb";
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Write the committed files.
@@ -36,7 +39,14 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let mut outputs = Vec::new();
 
     let interposer = root.join("interposer-component");
-    guest_cargo(root, &interposer, "wasm32-unknown-unknown", &[], mode)?;
+    guest_cargo(
+        root,
+        &interposer,
+        "wasm32-unknown-unknown",
+        &[],
+        &["--release"],
+        mode,
+    )?;
     let core = std::fs::read(
         target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"),
     )?;
@@ -50,7 +60,14 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         "-Clink-self-contained=no".into(),
         format!("-Clink-arg={WASI_LIBC}/crt1-command.o"),
     ];
-    guest_cargo(root, &examples, "wasm32-wasip1", &wasip1_flags, mode)?;
+    guest_cargo(
+        root,
+        &examples,
+        "wasm32-wasip1",
+        &wasip1_flags,
+        &["--release"],
+        mode,
+    )?;
     for name in example_names(&examples)? {
         let core =
             std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
@@ -58,6 +75,22 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
             wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
         outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
     }
+    // The example with a debug build, for `replay -g` (docs/src/debugging.md).
+    let debug_build = ["--profile", "debugging", "--package", DEBUG_EXAMPLE];
+    guest_cargo(
+        root,
+        &examples,
+        "wasm32-wasip1",
+        &wasip1_flags,
+        &debug_build,
+        mode,
+    )?;
+    let core = std::fs::read(
+        target_dir(root).join(format!("wasm32-wasip1/debugging/{DEBUG_EXAMPLE}.wasm")),
+    )?;
+    let component = wasm_rr_composer::adapt_wasip1(&core).context("adapting the debug build")?;
+    let debug_path = format!("{DEBUG_EXAMPLE}/{DEBUG_EXAMPLE}.debug.wasm");
+    outputs.push((examples.join(debug_path), component));
 
     let mut stale = Vec::new();
     for (path, bytes) in outputs {
@@ -108,13 +141,14 @@ fn target_dir(root: &Path) -> PathBuf {
     root.join("target/wasm")
 }
 
-/// `cargo build --release` of the guest workspace at `dir` with Debian's toolchain; a
+/// `cargo build` (with `profile`, e.g. `--release`) of the guest workspace at `dir` with Debian's toolchain; a
 /// check builds from the committed `Cargo.lock` as it is.
 fn guest_cargo(
     root: &Path,
     dir: &Path,
     target: &str,
     extra_rustflags: &[String],
+    profile: &[&str],
     mode: Mode,
 ) -> Result<()> {
     let cargo_home = std::env::var("CARGO_HOME")
@@ -131,13 +165,9 @@ fn guest_cargo(
     let mut command = Command::new(DEBIAN_CARGO);
     command
         .current_dir(dir)
-        .args([
-            "build",
-            "--release",
-            "-Zbuild-std=std,panic_abort",
-            "--target",
-            target,
-        ])
+        .args(["build"])
+        .args(profile)
+        .args(["-Zbuild-std=std,panic_abort", "--target", target])
         .args(if mode == Mode::Check {
             &["--locked"][..]
         } else {

@@ -1,0 +1,206 @@
+//! `inspect` and `diff`: reading and comparing traces, in both formats, whole or cut short.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn inspect_summarizes_a_trace_in_either_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("read_stdin");
+    let json = dir.path().join("stdin.json");
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&json)
+        .stdin(
+            std::fs::File::open(env!("CARGO_MANIFEST_DIR").to_string() + "/Cargo.toml").unwrap(),
+        ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let binary = dir.path().join("stdin.bin");
+    assert!(run(wasm_rr().arg("convert").arg(&json).arg(&binary))
+        .status
+        .success());
+    let size = std::fs::metadata(env!("CARGO_MANIFEST_DIR").to_string() + "/Cargo.toml")
+        .unwrap()
+        .len();
+    let mut summaries = Vec::new();
+    for trace in [&json, &binary] {
+        let out = run(wasm_rr().arg("inspect").arg(trace));
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "",
+            "no progress when stderr is not a terminal"
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains(&format!("stdio:    {size} bytes read from stdin")),
+            "{text}"
+        );
+        assert!(text.contains("ending:   exit 0"), "{text}");
+        assert!(
+            text.contains("wasi:io/streams.input-stream.blocking-read"),
+            "{text}"
+        );
+        // The same but for the trace's own line and the bytes of its events.
+        summaries.push(
+            text.lines()
+                .skip(1)
+                .filter(|l| !l.starts_with("events:"))
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(
+        summaries[0]
+            .iter()
+            .filter(|l| !l.contains(" bytes"))
+            .collect::<Vec<_>>(),
+        summaries[1]
+            .iter()
+            .filter(|l| !l.contains(" bytes"))
+            .collect::<Vec<_>>()
+    );
+
+    // --json: one object a program reads.
+    let out = run(wasm_rr().arg("inspect").arg(&binary).arg("--json"));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary["stdin_bytes"], size);
+    assert_eq!(summary["ending"], "exit 0");
+    assert_eq!(summary["format"], "binary");
+
+    // Cut short: what is there, and says so.
+    let bytes = std::fs::read(&binary).unwrap();
+    let cut = dir.path().join("cut.bin");
+    std::fs::write(&cut, &bytes[..bytes.len() - 20]).unwrap();
+    let out = run(wasm_rr().arg("inspect").arg(&cut));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("ending:   cut short after event"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn inspect_lists_events_numbered_and_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("time.json");
+    record(&example("print_time"), &trace, &[]);
+    let lines = trace_lines(&trace);
+    let out = run(wasm_rr().arg("inspect").arg(&trace).arg("--events"));
+    let listed = stdout(&out);
+    assert_eq!(listed.lines().count(), lines.len() - 2, "{listed}");
+    let clock = find_event(&lines, "wall-clock.now");
+    let seconds = &lines[clock]["wall-clock.now"]["result"]["seconds"];
+    assert!(
+        listed.contains(&format!(
+            "{clock:>8}  wasi:clocks/wall-clock.now() -> {{\"nanoseconds\":"
+        )),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("\"seconds\":{seconds}")),
+        "{listed}"
+    );
+
+    let out = run(wasm_rr().arg("inspect").arg(&trace).args([
+        "--events",
+        "--interface",
+        "wasi:io",
+        "--range",
+        "2..",
+    ]));
+    let filtered = stdout(&out);
+    assert!(filtered.lines().count() >= 1, "{filtered}");
+    assert!(
+        filtered.lines().all(|line| line.contains("wasi:io/")),
+        "{filtered}"
+    );
+
+    let out = run(wasm_rr()
+        .arg("inspect")
+        .arg(&trace)
+        .args(["--events", "--json", "--range", "1"]));
+    let event: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(event["event"], 1);
+}
+
+#[test]
+fn diff_shows_where_two_runs_part_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_args");
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    record(&app, &a, &["one", "two"]);
+    record(&app, &b, &["one", "three"]);
+
+    let same = run(wasm_rr().arg("diff").arg(&a).arg(&a));
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(stdout(&same), "");
+
+    let out = run(wasm_rr().arg("diff").arg(&a).arg(&b));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines = trace_lines(&a);
+    let first = find_event(&lines, "environment.get-arguments");
+    assert!(
+        text.contains(&format!("the traces part ways at event {first}:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"two\"") && text.contains("\"three\""),
+        "{text}"
+    );
+    assert!(text.contains("events by interface from there"), "{text}");
+
+    // Same events, another ending.
+    let mut ended = lines.clone();
+    let last = ended.len() - 1;
+    ended[last]["end"]["exit"] = 3.into();
+    let c = dir.path().join("c.json");
+    write_trace_lines(&c, &ended);
+    let out = run(wasm_rr().arg("diff").arg(&a).arg(&c));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("end differently:\n  A exit 0\n  B exit 3"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Progress shows on a terminal (`script` gives replay one), and nowhere else.
+#[test]
+fn a_long_replay_shows_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("clock_loop");
+    let trace = dir.path().join("clock.bin");
+    record(&app, &trace, &["20000"]);
+    let command = format!(
+        "{} replay {} {} > /dev/null",
+        env!("CARGO_BIN_EXE_wasm-rr"),
+        app.display(),
+        trace.display()
+    );
+    let typescript = dir.path().join("typescript");
+    let out = run(std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&typescript)
+        .env("WASM_RR_PROGRESS_AFTER_MS", "0"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = std::fs::read_to_string(&typescript).unwrap();
+    assert!(shown.contains("\rreplaying: 4096 events ("), "{shown:?}");
+    // The line is cleared at the end.
+    assert!(shown.contains("\r\x1b[K"), "{shown:?}");
+
+    let plain = run(wasm_rr()
+        .arg("replay")
+        .arg(&app)
+        .arg(&trace)
+        .env("WASM_RR_PROGRESS_AFTER_MS", "0"));
+    assert!(plain.status.success());
+    assert_eq!(stderr(&plain), "");
+}
