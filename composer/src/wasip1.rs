@@ -14,6 +14,10 @@
 //!   anyway), so the adapter checks the descriptor and transfers nothing. A module with
 //!   debug info (DWARF) is left without the wrapper: its code is copied byte for byte, so
 //!   that its debug info, which points into the code, stays right.
+//! - A module that does not lend the adapter memory (by exporting `cabi_realloc`) gets
+//!   [`MEMORY_GAP_PAGES`] more initial memory, untouched: the adapter keeps its state in
+//!   pages it grows past the module's memory, and a runtime that takes the pages past its
+//!   data as its heap (Go's) would otherwise write over them at once.
 
 use anyhow::{Context, Result};
 use std::borrow::Cow;
@@ -29,6 +33,9 @@ const PREVIEW1: &str = "wasi_snapshot_preview1";
 const PROC_EXIT_MODULE: &str = "wasm_rr_p1_exit";
 const PROC_EXIT_ADAPTER: &str = include_str!("wasip1/proc_exit.wat");
 const PROC_EXIT_WIT: &str = include_str!("wasip1/proc_exit.wit");
+/// Pages (1 GiB) added to the initial memory of a module that exports no `cabi_realloc`,
+/// between its memory and the adapter's. Untouched pages cost no memory.
+const MEMORY_GAP_PAGES: u64 = 16_384;
 /// Preview1 functions `(fd, iovs, iovs_len, result) -> errno` whose empty calls the
 /// wrapper turns into calls with one empty buffer.
 const CHECKED_TRANSFERS: [&str; 2] = ["fd_write", "fd_read"];
@@ -88,11 +95,14 @@ struct Plan {
     defined: u32,
     /// Whether the module has DWARF, which points into its code.
     debug_info: bool,
+    /// Whether the module's memory gets [`MEMORY_GAP_PAGES`] more.
+    memory_gap: bool,
 }
 
 impl Plan {
     fn of(module: &[u8]) -> Result<Plan> {
         let mut plan = Plan::default();
+        let mut lends_memory = false;
         for payload in Parser::new(0).parse_all(module) {
             match payload? {
                 Payload::ImportSection(section) => {
@@ -116,6 +126,22 @@ impl Plan {
                     }
                 }
                 Payload::FunctionSection(section) => plan.defined = section.count(),
+                Payload::MemorySection(section) => {
+                    for memory in section {
+                        let memory = memory?;
+                        let room = memory
+                            .maximum
+                            .is_none_or(|maximum| maximum >= memory.initial + MEMORY_GAP_PAGES);
+                        plan.memory_gap = room && !memory.memory64 && !memory.shared;
+                    }
+                }
+                Payload::ExportSection(section) => {
+                    for export in section {
+                        if export?.name == "cabi_realloc" {
+                            lends_memory = true;
+                        }
+                    }
+                }
                 Payload::CustomSection(section) if section.name().starts_with(".debug_") => {
                     plan.debug_info = true;
                 }
@@ -125,6 +151,7 @@ impl Plan {
         if plan.debug_info {
             plan.checked.clear();
         }
+        plan.memory_gap &= !lends_memory;
         Ok(plan)
     }
 
@@ -134,7 +161,7 @@ impl Plan {
     }
 
     fn rewrite<'a>(&self, module: &'a [u8]) -> Result<Cow<'a, [u8]>> {
-        if self.proc_exit.is_none() && self.checked.is_empty() {
+        if self.proc_exit.is_none() && self.checked.is_empty() && !self.memory_gap {
             return Ok(Cow::Borrowed(module));
         }
         let mut out = wasm_encoder::Module::new();
@@ -152,6 +179,18 @@ struct Rewriter<'p> {
 
 impl Reencode for Rewriter<'_> {
     type Error = std::convert::Infallible;
+
+    /// The module's own memory, with the gap after it when the plan says.
+    fn memory_type(
+        &mut self,
+        memory: wasmparser::MemoryType,
+    ) -> Result<wasm_encoder::MemoryType, wasm_encoder::reencode::Error<Self::Error>> {
+        let mut memory = RoundtripReencoder.memory_type(memory)?;
+        if self.plan.memory_gap {
+            memory.minimum += MEMORY_GAP_PAGES;
+        }
+        Ok(memory)
+    }
 
     /// Every use of a checked transfer's import (calls, exports, tables) is its wrapper's.
     fn function_index(

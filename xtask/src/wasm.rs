@@ -23,6 +23,82 @@ const APT_PACKAGES: &[&str] = &[
     "wasi-libc",
 ];
 
+/// Examples whose toolchain snapshots a running engine (CPython, SpiderMonkey): their
+/// builds are byte-reproducible only under `examples/shared/reproducible.c`, and not every
+/// time, so `check-wasm` checks instead that the committed component was built from the
+/// sources as they are: `SOURCES_FILE` holds the digest of the sources it was built from and
+/// of the component itself, written by `build-wasm`.
+const SNAPSHOT_EXAMPLES: [&str; 2] = ["inputs_js", "inputs_python"];
+const SOURCES_FILE: &str = "built-from.txt";
+
+/// `SOURCES_FILE` for `component`, built from example `name`: the SHA-256 of every source
+/// (the example's files, the shared ones, and the WASI WIT), then the component's.
+fn sources_fingerprint(root: &Path, name: &str, component: &[u8]) -> Result<String> {
+    let mut files = Vec::new();
+    for dir in [
+        root.join("examples").join(name),
+        root.join("examples/shared"),
+        root.join("wit/deps"),
+    ] {
+        collect_files(&dir, &mut files)?;
+    }
+    files.sort();
+    let mut text = String::from(
+        "# The sources this example's committed component was built from, and the component\n\
+         # (`cargo xtask build-wasm` writes this file; `check-wasm` checks it).\n",
+    );
+    for file in files {
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        if shown.ends_with(".wasm") || shown.ends_with(SOURCES_FILE) {
+            continue;
+        }
+        text.push_str(&format!("{}  {shown}\n", sha256(&std::fs::read(&file)?)));
+    }
+    text.push_str(&format!(
+        "{}  examples/{name}/{name}.wasm\n",
+        sha256(component)
+    ));
+    Ok(text)
+}
+
+/// Checks that example `name`'s committed component is the one `SOURCES_FILE` names, built
+/// from the sources as they are.
+fn check_sources(root: &Path, name: &str, stale: &mut Vec<String>) -> Result<()> {
+    let dir = root.join("examples").join(name);
+    let component = std::fs::read(dir.join(format!("{name}.wasm"))).unwrap_or_default();
+    let committed = std::fs::read_to_string(dir.join(SOURCES_FILE)).unwrap_or_default();
+    if sources_fingerprint(root, name, &component)? == committed {
+        println!("up to date (by its sources): examples/{name}/{name}.wasm");
+    } else {
+        stale.push(format!("examples/{name}/{name}.wasm (its sources changed)"));
+    }
+    Ok(())
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// The example that also gets a debuggable build, `NAME.debug.wasm`.
 const DEBUG_EXAMPLE: &str = "time_bomb";
 
@@ -37,6 +113,7 @@ pub enum Mode {
 pub fn build(root: &Path, mode: Mode) -> Result<()> {
     ensure_toolchain()?;
     let mut outputs = Vec::new();
+    let mut stale = Vec::new();
 
     let interposer = root.join("interposer-component");
     guest_cargo(
@@ -68,11 +145,41 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         &["--release"],
         mode,
     )?;
-    for name in example_names(&examples)? {
+    for name in example_names(&examples, "Cargo.toml")? {
         let core =
             std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
         let component =
             wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
+        outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
+    }
+    // Examples in other languages: each one's build.sh installs its pinned toolchain.
+    for name in example_names(&examples, "build.sh")? {
+        if mode == Mode::Check && SNAPSHOT_EXAMPLES.contains(&name.as_str()) {
+            check_sources(root, &name, &mut stale)?;
+            continue;
+        }
+        let built = target_dir(root).join(format!("scripted/{name}.wasm"));
+        std::fs::create_dir_all(built.parent().unwrap_or(root))?;
+        let script = examples.join(&name).join("build.sh");
+        run_command(
+            Command::new("bash")
+                .arg(&script)
+                .arg(&built)
+                .env("WASM_RR_TOOLCHAINS", toolchains_dir()?),
+            &format!("examples/{name}/build.sh"),
+        )?;
+        let bytes =
+            std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+        let component = wasm_rr_composer::app_component(&bytes)
+            .with_context(|| format!("adapting {name}"))?
+            .into_owned();
+        if SNAPSHOT_EXAMPLES.contains(&name.as_str()) {
+            let fingerprint = sources_fingerprint(root, &name, &component)?;
+            outputs.push((
+                examples.join(&name).join(SOURCES_FILE),
+                fingerprint.into_bytes(),
+            ));
+        }
         outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
     }
     // The example with a debug build, for `replay -g` (docs/src/debugging.md).
@@ -92,7 +199,6 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let debug_path = format!("{DEBUG_EXAMPLE}/{DEBUG_EXAMPLE}.debug.wasm");
     outputs.push((examples.join(debug_path), component));
 
-    let mut stale = Vec::new();
     for (path, bytes) in outputs {
         let shown = path
             .strip_prefix(root)
@@ -122,12 +228,13 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     Ok(())
 }
 
-/// The workspace members of `examples/Cargo.toml`, from its directories.
-fn example_names(examples: &Path) -> Result<Vec<String>> {
+/// The examples whose directory holds `marker`: `Cargo.toml` for the Rust workspace's
+/// members, `build.sh` for the examples in other languages.
+fn example_names(examples: &Path, marker: &str) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(examples)? {
         let path = entry?.path();
-        if path.join("Cargo.toml").is_file() {
+        if path.join(marker).is_file() {
             if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
                 names.push(name.to_string());
             }
@@ -135,6 +242,19 @@ fn example_names(examples: &Path) -> Result<Vec<String>> {
     }
     names.sort();
     Ok(names)
+}
+
+/// Where the examples' build scripts install their toolchains: `$WASM_RR_TOOLCHAINS`, else
+/// the user's cache directory, so that every checkout on a machine shares them.
+fn toolchains_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("WASM_RR_TOOLCHAINS") {
+        return Ok(PathBuf::from(dir));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .context("neither XDG_CACHE_HOME nor HOME is set")?;
+    Ok(cache.join("wasm-rr-toolchains"))
 }
 
 fn target_dir(root: &Path) -> PathBuf {

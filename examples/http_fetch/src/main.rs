@@ -21,6 +21,7 @@ use wasip2::io::streams::StreamError;
 
 const MAX_REDIRECTS: usize = 5;
 
+#[derive(Default)]
 struct Options {
     post: Option<String>,
     headers: Vec<(String, String)>,
@@ -85,15 +86,7 @@ fn main() {
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut options = Options {
-        post: None,
-        headers: Vec::new(),
-        timeout: None,
-        follow: false,
-        parallel: false,
-        forward: None,
-        urls: Vec::new(),
-    };
+    let mut options = Options::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -165,16 +158,7 @@ fn forward_headers(url: &str, headers: Fields) -> bool {
         println!("{url}: the copied headers refused a change: {error:?}");
         return false;
     }
-    let plain = Options {
-        post: None,
-        headers: Vec::new(),
-        timeout: None,
-        follow: false,
-        parallel: false,
-        forward: None,
-        urls: Vec::new(),
-    };
-    match send(&plain, url, headers).and_then(|future| wait(&future)) {
+    match send(&Options::default(), url, headers).and_then(|future| wait(&future)) {
         Ok(response) => {
             print_response(url, response);
             true

@@ -1,0 +1,3 @@
+module wasm-rr.example/inputs_go
+
+go 1.27
