@@ -9,7 +9,7 @@ use crate::bindings::wasi::clocks::wall_clock::Datetime as HostDatetime;
 use crate::bindings::wasi::filesystem::{preopens as i_pre, types as i_fs};
 use crate::bindings::wasi::io::error as i_error;
 use crate::io::{plain_failure, Error, InputStream, OutputStream};
-use crate::log::recorded;
+use crate::log::{made_in_replay, recorded};
 use crate::results::{creating, guest, traced};
 use crate::Interposer;
 use std::cell::Cell;
@@ -144,7 +144,7 @@ impl Descriptor {
     fn host(&self) -> &i_fs::Descriptor {
         self.host
             .as_ref()
-            .expect("replay never calls the host's filesystem")
+            .unwrap_or_else(|| made_in_replay("a file or directory"))
     }
 }
 
@@ -445,7 +445,7 @@ impl e_fs::GuestDirectoryEntryStream for DirectoryEntryStream {
             let host = self
                 .host
                 .as_ref()
-                .expect("replay never lists the host's directories");
+                .unwrap_or_else(|| made_in_replay("a directory listing"));
             traced(
                 host.read_directory_entry()
                     .map(|entry| entry.map(entry_to_trace)),

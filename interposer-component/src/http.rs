@@ -17,7 +17,7 @@ use crate::bindings::rr::log::log as host_log;
 use crate::bindings::wasi::http::{outgoing_handler as i_handler, types as i_types};
 use crate::bindings::wasi::io::error as i_error;
 use crate::io::{plain_failure, InputStream, OutputStream, Pollable};
-use crate::log::{recorded, recorded_redacted};
+use crate::log::{made_in_replay, recorded, recorded_redacted};
 use crate::results::{creating, guest, traced};
 use crate::Interposer;
 use hmac::{Hmac, Mac};
@@ -60,12 +60,18 @@ fn subscribe<H>(
     host: &Option<H>,
     subscribe: impl FnOnce(&H) -> crate::bindings::wasi::io::poll::Pollable,
 ) -> GuestPollable {
-    Pollable::unless_replaying(|| subscribe(host.as_ref().expect("replay never polls the host")))
+    Pollable::unless_replaying(|| {
+        subscribe(
+            host.as_ref()
+                .unwrap_or_else(|| made_in_replay("an HTTP resource")),
+        )
+    })
 }
 
 /// The host's resource behind one of ours; only replay has none, and replay never asks.
 fn host<H>(host: &Option<H>) -> &H {
-    host.as_ref().expect("replay never uses the host's HTTP")
+    host.as_ref()
+        .unwrap_or_else(|| made_in_replay("an HTTP resource"))
 }
 
 // ---- redaction ----
@@ -588,7 +594,7 @@ impl e_types::GuestOutgoingBody for OutgoingBody {
         guest(recorded::<trace::OutgoingBodyFinish>(
             (body.id, traced_trailers),
             || {
-                let host = body.host.expect("replay never uses the host's HTTP");
+                let host = body.host.unwrap_or_else(|| made_in_replay("an HTTP body"));
                 traced(i_types::OutgoingBody::finish(
                     host,
                     trailers.map(Fields::into_host),
@@ -612,7 +618,9 @@ impl e_handler::Guest for Interposer {
             options.as_ref().map(|options| options.timeouts.get()),
         );
         creating::<trace::OutgoingHandlerHandle, _, _, _, _>(args, || {
-            let host_request = request.host.expect("replay never uses the host's HTTP");
+            let host_request = request
+                .host
+                .unwrap_or_else(|| made_in_replay("an HTTP request"));
             i_handler::handle(host_request, options.and_then(|options| options.host))
         })
         .map(|host| {

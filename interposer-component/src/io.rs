@@ -6,7 +6,7 @@
 
 use crate::bindings::exports::wasi::io::{error as e_error, poll as e_poll, streams as e_streams};
 use crate::bindings::wasi::io::{error as i_error, poll as i_poll, streams as i_streams};
-use crate::log::{recorded, replayed_output, replaying};
+use crate::log::{made_in_replay, recorded, replayed_output, replaying};
 use crate::Interposer;
 use std::cell::Cell;
 use wasm_rr_trace::{
@@ -23,6 +23,26 @@ const BLOCKING_WRITE_MAX: usize = 4096;
 
 /// Budget that replay grants `check-write` on an output whose recording does not say.
 const REPLAY_WRITE_BUDGET: u64 = BLOCKING_WRITE_MAX as u64;
+
+/// A pollable that is always ready, for the virtual pollables of a replay that went on
+/// live: a zero-length timer.
+fn always_ready() -> &'static i_poll::Pollable {
+    thread_local! {
+        static READY: &'static i_poll::Pollable = Box::leak(Box::new(
+            crate::bindings::wasi::clocks::monotonic_clock::subscribe_duration(0),
+        ));
+    }
+    READY.with(|ready| *ready)
+}
+
+/// The host's stdin, for a replay that went on live.
+fn live_stdin() -> &'static i_streams::InputStream {
+    thread_local! {
+        static STDIN: &'static i_streams::InputStream =
+            Box::leak(Box::new(crate::bindings::wasi::cli::stdin::get_stdin()));
+    }
+    STDIN.with(|stdin| *stdin)
+}
 
 // ---- wasi:io/error ----
 
@@ -70,10 +90,13 @@ impl Pollable {
         Pollable::wrap(if replaying() { None } else { Some(host()) })
     }
 
+    /// The host's pollable. A virtual one (made during a replay that then went on live)
+    /// is always ready, as it was in the replay.
     fn host(&self) -> &i_poll::Pollable {
-        self.host
-            .as_ref()
-            .expect("only replay makes virtual pollables, and replay never polls the host")
+        match &self.host {
+            Some(host) => host,
+            None => always_ready(),
+        }
     }
 }
 
@@ -181,10 +204,12 @@ impl InputStream {
         C: trace::Call<Args = (StreamId, u64), Result = StreamResult<T>>,
     {
         from_trace(recorded::<C>((self.id, len), || {
-            let host = self
-                .host
-                .as_ref()
-                .expect("replay never reads the host's streams");
+            let host = match (&self.host, self.id) {
+                (Some(host), _) => host,
+                // Made during a replay that then went on live: stdin is the host's.
+                (None, stream::STDIN) => live_stdin(),
+                (None, _) => made_in_replay("a file's or a socket's stream"),
+            };
             to_trace(host_op(host), self.describe)
         }))
     }
@@ -273,7 +298,7 @@ impl OutputStream {
                 let host = self
                     .host
                     .as_ref()
-                    .expect("replay never writes the host's files");
+                    .unwrap_or_else(|| made_in_replay("a file's stream"));
                 to_trace(host_op(host), self.describe)
             })),
         }
@@ -349,7 +374,10 @@ impl e_streams::GuestOutputStream for OutputStream {
 
     fn subscribe(&self) -> e_poll::Pollable {
         Pollable::unless_replaying(|| {
-            let host = self.host.as_ref().expect("only replay has virtual streams");
+            let host = self
+                .host
+                .as_ref()
+                .unwrap_or_else(|| made_in_replay("a stream"));
             host.subscribe()
         })
     }

@@ -75,13 +75,16 @@ pub fn recorded_redacted<C: Call>(
         }
         Mode::Replay => {
             let Some(event) = next_event() else {
-                diverge(format!(
-                    "the guest called {} but the trace has no more events",
-                    C::describe(&args)
-                ))
+                return diverge_or_go_live(
+                    format!(
+                        "the guest called {} but the trace has no more events",
+                        C::describe(&args)
+                    ),
+                    real,
+                );
             };
             // Straight into `C`: building the whole `Event` would cost more than the call.
-            match decode_call::<C>(&event) {
+            let recorded = match decode_call::<C>(&event) {
                 Some(Ok(call)) if call.args_match(&args) => {
                     if let Err(broken) = call.check_result() {
                         diverge(format!(
@@ -89,11 +92,19 @@ pub fn recorded_redacted<C: Call>(
                             C::describe(&args)
                         ))
                     }
-                    call.into_result()
+                    return call.into_result();
                 }
-                Some(Ok(call)) => mismatch::<C>(&args, call.into()),
-                _ => mismatch::<C>(&args, decode(&event)),
-            }
+                Some(Ok(call)) => call.into(),
+                _ => decode(&event),
+            };
+            diverge_or_go_live(
+                format!(
+                    "the guest called {} but the trace holds {}",
+                    C::describe(&args),
+                    recorded.describe()
+                ),
+                real,
+            )
         }
     }
 }
@@ -174,17 +185,28 @@ fn decode(event: &[u8]) -> Event {
     })
 }
 
-fn mismatch<C: Call>(args: &C::Args, recorded: Event) -> ! {
-    diverge(format!(
-        "the guest called {} but the trace holds {}",
-        C::describe(args),
-        recorded.describe()
-    ))
+/// Where the replay cannot go on from the trace: the host stops the run with `message`,
+/// or (`replay --then-live`) returns, and the run goes on live from here, as a recording
+/// would: `real` answers this call, and the real imports every call after it.
+fn diverge_or_go_live<T>(message: String, real: impl FnOnce() -> T) -> T {
+    host::diverged(&message);
+    MODE.with(|mode| mode.set(Some(Mode::Passthrough)));
+    real()
 }
 
 /// Stops the run: the host reports `message` with the event number and traps.
 pub fn diverge(message: String) -> ! {
     host::diverged(&message);
-    // A host that returns from `diverged` breaks the contract; trap regardless.
+    // A host that lets the run go on live (`--then-live`) returns; this place cannot, so
+    // it is told so, and stops the run then.
+    host::diverged(&format!("{message} (the run cannot go on live from here)"));
     std::process::abort()
+}
+
+/// A resource made during the replay, which has no host counterpart, used after the run
+/// went on live (`replay --then-live`): the run stops there.
+pub fn made_in_replay(what: &str) -> ! {
+    diverge(format!(
+        "the run went on live, and the guest used {what} made during the replay, which has no host counterpart"
+    ))
 }

@@ -14,7 +14,7 @@ use crate::bindings::wasi::sockets::{
     tcp_create_socket as i_tcp_create, udp as i_udp, udp_create_socket as i_udp_create,
 };
 use crate::io::{plain_failure, InputStream, OutputStream, Pollable};
-use crate::log::{recorded, replaying};
+use crate::log::{made_in_replay, recorded, replaying};
 use crate::results::{creating, guest, traced};
 use crate::Interposer;
 use std::cell::Cell;
@@ -128,10 +128,7 @@ fn connection_streams(
 /// The pollable of a resource: the host's in record, a virtual one in replay.
 fn subscribe<H>(host: &Option<H>, subscribe: impl FnOnce(&H) -> HostPollable) -> GuestPollable {
     Pollable::unless_replaying(|| {
-        subscribe(
-            host.as_ref()
-                .expect("replay never polls the host's sockets"),
-        )
+        subscribe(host.as_ref().unwrap_or_else(|| made_in_replay("a socket")))
     })
 }
 
@@ -146,7 +143,7 @@ impl Network {
         network
             .0
             .as_ref()
-            .expect("replay never uses the host's network")
+            .unwrap_or_else(|| made_in_replay("a network"))
     }
 }
 
@@ -173,7 +170,10 @@ pub struct ResolveAddressStream {
 impl e_lookup::GuestResolveAddressStream for ResolveAddressStream {
     fn resolve_next_address(&self) -> GuestResult<Option<e_net::IpAddress>> {
         recorded::<trace::ResolveNextAddress>((self.id,), || {
-            let host = self.host.as_ref().expect("replay never resolves names");
+            let host = self
+                .host
+                .as_ref()
+                .unwrap_or_else(|| made_in_replay("a name lookup"));
             traced(
                 host.resolve_next_address()
                     .map(|address| address.map(Into::into)),
@@ -225,7 +225,7 @@ impl TcpSocket {
     fn host(&self) -> &i_tcp::TcpSocket {
         self.host
             .as_ref()
-            .expect("replay never uses the host's sockets")
+            .unwrap_or_else(|| made_in_replay("a socket"))
     }
 }
 
@@ -355,7 +355,7 @@ impl UdpSocket {
     fn host(&self) -> &i_udp::UdpSocket {
         self.host
             .as_ref()
-            .expect("replay never uses the host's sockets")
+            .unwrap_or_else(|| made_in_replay("a socket"))
     }
 }
 
@@ -422,7 +422,7 @@ impl e_udp::GuestIncomingDatagramStream for IncomingDatagramStream {
             let host = self
                 .host
                 .as_ref()
-                .expect("replay never receives from the host");
+                .unwrap_or_else(|| made_in_replay("a datagram stream"));
             traced(host.receive(max_results).map(|datagrams| {
                 datagrams
                     .into_iter()
@@ -460,7 +460,10 @@ impl e_udp::GuestOutgoingDatagramStream for OutgoingDatagramStream {
         guest(recorded::<trace::OutgoingDatagramCheckSend>(
             (self.id,),
             || {
-                let host = self.host.as_ref().expect("replay never sends to the host");
+                let host = self
+                    .host
+                    .as_ref()
+                    .unwrap_or_else(|| made_in_replay("a datagram stream"));
                 traced(host.check_send())
             },
         ))
@@ -478,7 +481,10 @@ impl e_udp::GuestOutgoingDatagramStream for OutgoingDatagramStream {
         guest(recorded::<trace::OutgoingDatagramSend>(
             (self.id, checked),
             || {
-                let host = self.host.as_ref().expect("replay never sends to the host");
+                let host = self
+                    .host
+                    .as_ref()
+                    .unwrap_or_else(|| made_in_replay("a datagram stream"));
                 let datagrams: Vec<i_udp::OutgoingDatagram> = datagrams
                     .into_iter()
                     .map(|datagram| i_udp::OutgoingDatagram {

@@ -198,6 +198,13 @@ pub struct ReplayArgs {
     /// gdb and lldb can break in the guest's source and show its locals (the recorded values)
     #[arg(short = 'g', long = "debug-info")]
     pub debug_info: bool,
+    /// Where the guest asks for what the trace does not hold (it ran out, or an edit took
+    /// the guest another way), warn and go on with the real host from there, as `record`
+    /// would, instead of stopping; `--env`, `--dir` and `-S` then say what the guest may see
+    #[arg(long)]
+    pub then_live: bool,
+    #[command(flatten)]
+    pub guest: GuestOptions,
 }
 
 /// Compose an app with the wasm-rr interposer into one component.

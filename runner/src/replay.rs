@@ -26,7 +26,13 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
         host::Compilation::from_flag(args.debug_info),
     )?;
     let program = Program::<Replayer>::new(&component)?;
-    let (outcome, replayer) = program.run(host::replay_wasi(), Replayer::new(reader))?;
+    let wasi = if args.then_live {
+        let argv0 = args.app.file_name().unwrap_or_default().to_string_lossy();
+        host::record_wasi(&[argv0.into_owned()], &args.guest)?
+    } else {
+        host::replay_wasi()
+    };
+    let (outcome, replayer) = program.run(wasi, Replayer::new(reader, args.then_live))?;
     let outcome = replayer.finish(outcome)?;
     Ok(report(&outcome))
 }

@@ -424,10 +424,14 @@ pub struct Replayer {
     /// How far the reader thread is into the trace, in bytes, for `progress`.
     read: Arc<AtomicU64>,
     progress: Progress,
+    /// `--then-live`: where the trace cannot answer, the run goes on with the real host.
+    then_live: bool,
+    /// The event after which the run went on live.
+    live_after: Option<u64>,
 }
 
 impl Replayer {
-    pub fn new(reader: TraceReader) -> Self {
+    pub fn new(reader: TraceReader, then_live: bool) -> Self {
         let path = reader.path().to_path_buf();
         let (batches, queue) = sync_channel::<AheadBatch>(QUEUED_BATCHES);
         let read = Arc::new(AtomicU64::new(0));
@@ -437,6 +441,8 @@ impl Replayer {
         Replayer {
             read,
             progress,
+            then_live,
+            live_after: None,
             path,
             current: AheadBatch::default(),
             next_in_batch: 0,
@@ -518,6 +524,12 @@ impl Replayer {
     pub fn finish(mut self, outcome: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
         self.progress.finish();
         let outcome = outcome?;
+        if let Some(event) = self.live_after {
+            eprintln!(
+                "wasm-rr: note: the run went on live after event {event}: how it ended is not checked against the trace"
+            );
+            return Ok(outcome);
+        }
         while let Some(ReadEvent { line, bytes }) = self.next_event()? {
             if Event::optional_output_of(&bytes).is_some() {
                 if self.output_difference.is_none() {
@@ -583,6 +595,19 @@ impl Host for Replayer {
     }
 
     fn diverged(&mut self, message: String) -> Result<()> {
+        if let Some(event) = self.live_after {
+            let at = format!("the live run after event {event}");
+            return Err(ReplayError { at, message }.into());
+        }
+        if self.then_live {
+            let at = match self.end {
+                Some(_) => self.end_location(),
+                None => self.location(self.events_read, self.line),
+            };
+            eprintln!("wasm-rr: warning: at {at}: {message}; going on live from here");
+            self.live_after = Some(self.events_read);
+            return Ok(());
+        }
         // Past the last event of a run that ended in the middle of a call: the replay ends
         // there too, as the recording did.
         match &self.end {

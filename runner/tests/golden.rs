@@ -53,6 +53,10 @@ struct Metadata {
     /// address.
     #[serde(default)]
     http_server: bool,
+    /// Replay with `--then-live`: the trace was edited, and the replay goes on live where
+    /// it no longer answers.
+    #[serde(default)]
+    then_live: bool,
     exit_code: i32,
     /// What the fixture shows, for people reading it.
     #[serde(default)]
@@ -110,7 +114,10 @@ fn wasm_rr(args: &[&str], stdin: &[u8], scrub: bool) -> Output {
 fn replay(dir: &Path, meta: &Metadata) -> Output {
     let component = repo_root().join(&meta.component);
     let trace = dir.join("trace.json");
-    let args = ["replay", path_str(&component), path_str(&trace)];
+    let mut args = vec!["replay", path_str(&component), path_str(&trace)];
+    if meta.then_live {
+        args.push("--then-live");
+    }
     let mut out = wasm_rr(&args, b"stdin that replay must ignore\n", true);
     let stderr = String::from_utf8_lossy(&out.stderr).replace(path_str(&trace), "trace.json");
     out.stderr = stderr.into_bytes();

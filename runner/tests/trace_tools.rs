@@ -204,3 +204,53 @@ fn a_long_replay_shows_progress_on_a_terminal_only() {
     assert!(plain.status.success());
     assert_eq!(stderr(&plain), "");
 }
+
+/// `--then-live`: where the trace no longer answers, the run warns once and goes on with
+/// the real host (here, with the environment `--env` gives it); without it, replay stops.
+#[test]
+fn then_live_goes_on_with_the_real_host_where_the_trace_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("print_args");
+    let trace = dir.path().join("args.json");
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .args(["--env", "RECORDED=1", "--", "first"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The trace, cut where the guest reads its environment.
+    let lines = trace_lines(&trace);
+    let environment = find_event(&lines, "environment.get-environment");
+    let mut cut = lines[..environment].to_vec();
+    cut.push(lines[lines.len() - 1].clone());
+    write_trace_lines(&trace, &cut);
+
+    let strict = replay(&app, &trace);
+    assert_eq!(strict.status.code(), Some(125));
+    assert!(stderr(&strict).contains("but the trace has no more events"));
+
+    let live =
+        run(wasm_rr()
+            .arg("replay")
+            .arg(&app)
+            .arg(&trace)
+            .args(["--then-live", "--env", "LIVE=2"]));
+    assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));
+    let printed = stdout(&live);
+    assert!(printed.contains("arg[1] = first"), "{printed}");
+    assert!(
+        printed.contains("env LIVE = 2") && !printed.contains("RECORDED"),
+        "{printed}"
+    );
+    let said = stderr(&live);
+    assert_eq!(said.matches("going on live from here").count(), 1, "{said}");
+    assert!(
+        said.contains(&format!(
+            "wasm-rr: warning: at its end ({} events,",
+            environment - 1
+        )),
+        "{said}"
+    );
+    assert!(said.contains("the run went on live after event"), "{said}");
+}

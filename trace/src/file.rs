@@ -316,13 +316,14 @@ impl TraceReader {
             error(&reader.path, None, format!("{what}: not a wasm-rr trace"))
         };
         let mut first = reader.next_line(MAX_HEADER_BYTES)?;
-        if first.as_deref() == Some(&BINARY_MAGIC[..BINARY_MAGIC.len() - 1]) {
+        if first && reader.current_line() == &BINARY_MAGIC[..BINARY_MAGIC.len() - 1] {
             reader.format = Format::Binary;
             first = reader.next_line(MAX_HEADER_BYTES)?;
         }
-        let Some(line) = first else {
+        if !first {
             return Err(not_a_trace(&reader, "empty file"));
-        };
+        }
+        let line = reader.current_line().to_vec();
         let header_error = |reader: &TraceReader, message: String| TraceError {
             path: reader.path.clone(),
             line: Some(reader.line_number),
@@ -446,18 +447,18 @@ impl TraceReader {
         if self.finished.is_some() {
             return Ok(None);
         }
-        let Some(line) = self.next_line(MAX_LINE_BYTES)? else {
+        if !self.next_line(MAX_LINE_BYTES)? {
             self.finished = Some(Finished::CutShort);
             return Ok(None);
-        };
-        match serde_json::from_slice::<Event>(&line) {
+        }
+        match serde_json::from_slice::<Event>(self.current_line()) {
             Ok(event) => {
                 self.events_read += 1;
                 Ok(Some(event))
             }
             Err(event_error) => {
-                if let Ok(end) = serde_json::from_slice::<EndLine>(&line) {
-                    if self.next_line(MAX_LINE_BYTES)?.is_some() {
+                if let Ok(end) = serde_json::from_slice::<EndLine>(self.current_line()) {
+                    if self.next_line(MAX_LINE_BYTES)? {
                         return Err(self.error("a line after the end of the trace"));
                     }
                     self.finished = Some(Finished::End(end.end));
@@ -546,9 +547,9 @@ impl TraceReader {
         self.error(e.to_string())
     }
 
-    /// The next line that is not blank, without its line end, read up to `limit` bytes
-    /// (into `self.line`, which keeps the line end if there was one).
-    fn next_line(&mut self, limit: usize) -> Result<Option<Vec<u8>>, TraceError> {
+    /// Reads the next line that is not blank, up to `limit` bytes, into `self.line` (with
+    /// its line end, if it has one): false at the end of the file.
+    fn next_line(&mut self, limit: usize) -> Result<bool, TraceError> {
         loop {
             self.line.clear();
             let read = (&mut self.input)
@@ -556,20 +557,25 @@ impl TraceReader {
                 .read_until(b'\n', &mut self.line)
                 .map_err(|e| error(&self.path, Some(self.line_number + 1), e))?;
             if read == 0 {
-                return Ok(None);
+                return Ok(false);
             }
             self.line_number += 1;
             if self.line.len() > limit && self.line.last() != Some(&b'\n') {
                 return Err(self.error(format!("a line longer than {limit} bytes")));
             }
-            let line = self.line.trim_ascii_end();
+            let line = self.current_line();
             if std::str::from_utf8(line).is_err() {
                 return Err(self.error("a line that is not UTF-8 text"));
             }
             if !line.is_empty() {
-                return Ok(Some(line.to_vec()));
+                return Ok(true);
             }
         }
+    }
+
+    /// The line last read, without its line end.
+    fn current_line(&self) -> &[u8] {
+        self.line.trim_ascii_end()
     }
 }
 
