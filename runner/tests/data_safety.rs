@@ -77,8 +77,19 @@ fn record_interrupted(trace: &Path, input: &[u8], signal: &str) -> (Option<i32>,
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input).unwrap();
     stdin.flush().unwrap();
-    // The guest reads the input and blocks for more.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The guest reads the input and blocks for more: wait until its read is in the file
+    // (the writer takes events that wait 0.1 s there itself).
+    let text = String::from_utf8_lossy(input).escape_debug().to_string();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        let written = std::fs::read(trace).unwrap_or_default();
+        if written.windows(input.len()).any(|w| w == input)
+            || String::from_utf8_lossy(&written).contains(&text)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
