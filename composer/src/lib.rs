@@ -70,6 +70,48 @@ pub fn imports(component: &[u8]) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The custom section in which a composed component names the app it holds, as JSON:
+/// `{"app_sha256": ..., "wasm_rr_version": ..., "wasm_rr_trace": N}`, what a host other
+/// than wasm-rr needs to write a trace's header.
+pub const IDENTITY_SECTION: &str = "wasm-rr";
+
+/// `component` with [`IDENTITY_SECTION`] holding `identity` appended.
+pub fn with_identity(mut component: Vec<u8>, identity: &str) -> Vec<u8> {
+    let mut section = Vec::new();
+    leb128(&mut section, IDENTITY_SECTION.len() as u64);
+    section.extend_from_slice(IDENTITY_SECTION.as_bytes());
+    section.extend_from_slice(identity.as_bytes());
+    component.push(0);
+    leb128(&mut component, section.len() as u64);
+    component.extend_from_slice(&section);
+    component
+}
+
+/// The contents of a component's [`IDENTITY_SECTION`], if it has one.
+pub fn identity(component: &[u8]) -> Option<String> {
+    let mut found = None;
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        if let Ok(wasmparser::Payload::CustomSection(section)) = payload {
+            if section.name() == IDENTITY_SECTION {
+                found = std::str::from_utf8(section.data()).ok().map(String::from);
+            }
+        }
+    }
+    found
+}
+
+fn leb128(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 /// Whether `component` was composed already: it imports `rr:log`.
 pub fn is_composed(component: &[u8]) -> Result<bool> {
     Ok(imports(component)?

@@ -101,13 +101,33 @@ fn composed_component(
     host::cached_component(&inputs, compilation, || compose(app))
 }
 
-/// The app with the interposer in front, unless it already has one.
+/// The app with the interposer in front, unless it already has one, and the app's
+/// identity in the `wasm-rr` custom section (see [`app_identity`]).
 pub fn compose(app: &[u8]) -> Result<Vec<u8>> {
     let component = wasm_rr_composer::app_component(app)?;
     if wasm_rr_composer::is_composed(&component)? {
         return Ok(component.into_owned());
     }
-    wasm_rr_composer::compose(&component, INTERPOSER)
+    let composed = wasm_rr_composer::compose(&component, INTERPOSER)?;
+    let identity = serde_json::json!({
+        "app_sha256": sha256_hex(app),
+        "wasm_rr_version": env!("CARGO_PKG_VERSION"),
+        "wasm_rr_trace": wasm_rr_trace::FORMAT_VERSION,
+    });
+    Ok(wasm_rr_composer::with_identity(
+        composed,
+        &identity.to_string(),
+    ))
+}
+
+/// The SHA-256 that a trace of `app` names: the app's own, or, for a component that
+/// wasm-rr composed, that of the app inside (so that a trace of either replays with
+/// either).
+fn app_identity(app: &[u8]) -> String {
+    wasm_rr_composer::identity(app)
+        .and_then(|identity| serde_json::from_str::<serde_json::Value>(&identity).ok())
+        .and_then(|identity| identity["app_sha256"].as_str().map(String::from))
+        .unwrap_or_else(|| sha256_hex(app))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -2,7 +2,7 @@
 
 use crate::host::{self, Program};
 use crate::rr_log::Recorder;
-use crate::{cli, composed_component, read_app, report, same_file, sha256_hex};
+use crate::{app_identity, cli, composed_component, read_app, report, same_file, sha256_hex};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use wasm_rr_trace::file::{Format, TraceWriter};
@@ -20,11 +20,11 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     let header = Header {
         wasm_rr_trace: FORMAT_VERSION,
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
-        app_sha256: sha256_hex(&app),
+        app_sha256: app_identity(&app),
     };
     let component = composed_component(
         &app,
-        &header.app_sha256,
+        &sha256_hex(&app),
         host::Compilation::from_flag(args.run.debug_info),
     )?;
     let program = Program::<Recorder>::new(&component)?;

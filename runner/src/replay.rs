@@ -2,7 +2,7 @@
 
 use crate::host::{self, Program};
 use crate::rr_log::Replayer;
-use crate::{cli, composed_component, read_app, report, sha256_hex};
+use crate::{app_identity, cli, composed_component, read_app, report, sha256_hex};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use wasm_rr_trace::file::TraceReader;
@@ -10,7 +10,7 @@ use wasm_rr_trace::file::TraceReader;
 pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
     let (reader, header) = TraceReader::open(&args.trace)?;
-    let app_sha256 = sha256_hex(&app);
+    let app_sha256 = app_identity(&app);
     if header.app_sha256 != app_sha256 && !args.force {
         bail!(
             "{} was recorded from another app (SHA-256 {}), not {} (SHA-256 {}); pass --force to replay it anyway",
@@ -22,7 +22,7 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     }
     let component = composed_component(
         &app,
-        &app_sha256,
+        &sha256_hex(&app),
         host::Compilation::from_flag(args.debug_info),
     )?;
     let program = Program::<Replayer>::new(&component)?;

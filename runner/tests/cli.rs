@@ -809,10 +809,38 @@ fn compose_writes_a_component_that_imports_rr_log() {
         imports.iter().any(|name| name.starts_with("rr:log/log@")),
         "{imports:?}"
     );
-    // The composed component runs as an app too: wasm-rr sees it has an interposer.
+    // It names the app inside, for hosts that write traces of it.
+    let app_bytes = std::fs::read(example("print_time")).unwrap();
+    let app_sha256: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&app_bytes)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    };
+    let identity: Value =
+        serde_json::from_str(&wasm_rr_composer::identity(&composed).unwrap()).unwrap();
+    assert_eq!(identity["app_sha256"], app_sha256.as_str());
+    assert_eq!(identity["wasm_rr_trace"], 4);
+    assert_eq!(identity["wasm_rr_version"], env!("CARGO_PKG_VERSION"));
+    // The composed component runs as an app too: wasm-rr sees it has an interposer, and a
+    // trace of either replays with either; another app's is refused.
     let trace = dir.path().join("t.json");
     let recorded = record(&out_path, &trace, &[]);
     assert!(stdout(&recorded).starts_with("unix time: "));
+    assert_eq!(trace_lines(&trace)[0]["app_sha256"], app_sha256.as_str());
+    let replayed = replay(&example("print_time"), &trace);
+    assert_eq!(
+        stdout(&replayed),
+        stdout(&recorded),
+        "{}",
+        stderr(&replayed)
+    );
+    let other = dir.path().join("other.json");
+    record(&example("print_random"), &other, &[]);
+    let refused = replay(&out_path, &other);
+    assert_eq!(refused.status.code(), Some(125));
+    assert!(stderr(&refused).contains("was recorded from another app"));
 }
 
 #[test]
