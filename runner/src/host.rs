@@ -88,9 +88,14 @@ pub fn engine(compilation: Compilation) -> Result<Engine> {
     Ok(Engine::new(&config)?)
 }
 
-/// The guest's view of the host when recording: real stdio, the given arguments,
-/// environment and preopens, as `wasmtime run` gives them.
-pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
+/// The guest's view of the real host (recording, a plain run, a replay gone live): real
+/// stdio, the given arguments, environment and preopens, as `wasmtime run` gives them;
+/// random bytes per call limited to `max_random` when given.
+pub fn record_wasi(
+    argv: &[String],
+    options: &GuestOptions,
+    max_random: Option<u64>,
+) -> Result<WasiCtx> {
     let mut builder = WasiCtx::builder();
     builder.inherit_stdio().args(argv);
     for spec in &options.env {
@@ -131,8 +136,9 @@ pub fn record_wasi(argv: &[String], options: &GuestOptions) -> Result<WasiCtx> {
             }
         }
     }
-    // A larger result would not fit in one trace event (wasmtime's own limit is 64 MiB).
-    builder.max_random_size(MAX_RANDOM_BYTES);
+    if let Some(max_random) = max_random {
+        builder.max_random_size(max_random);
+    }
     Ok(builder.build())
 }
 
@@ -200,7 +206,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
-/// The most random bytes a guest gets in one call.
+/// The most random bytes a guest gets in one call while recording: a larger result would
+/// not fit in one trace event (wasmtime's own limit, for unrecorded runs, is 64 MiB).
 pub const MAX_RANDOM_BYTES: u64 = 1 << 20;
 
 /// A compiled component linked with WASI and `rr:log` over a log of type `L`, checked to be

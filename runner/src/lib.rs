@@ -57,7 +57,7 @@ fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
         Ok(wasm_rr_composer::app_component(&app)?.into_owned())
     })?;
     let program = host::Program::new(&component)?;
-    let wasi = host::record_wasi(&args.argv(), &args.guest)?;
+    let wasi = host::record_wasi(&args.argv(), &args.guest, None)?;
     let (outcome, _) = program.run(wasi, rr_log::Passthrough)?;
     Ok(report(&outcome?))
 }

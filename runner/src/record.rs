@@ -28,7 +28,11 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         host::Compilation::from_flag(args.run.debug_info),
     )?;
     let program = Program::<Recorder>::new(&component)?;
-    let wasi = host::record_wasi(&args.run.argv(), &args.run.guest)?;
+    let wasi = host::record_wasi(
+        &args.run.argv(),
+        &args.run.guest,
+        Some(host::MAX_RANDOM_BYTES),
+    )?;
     let format = args
         .format
         .map_or_else(|| Format::for_path(&args.trace), Format::from);

@@ -28,7 +28,7 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     let program = Program::<Replayer>::new(&component)?;
     let wasi = if args.then_live {
         let argv0 = args.app.file_name().unwrap_or_default().to_string_lossy();
-        host::record_wasi(&[argv0.into_owned()], &args.guest)?
+        host::record_wasi(&[argv0.into_owned()], &args.guest, None)?
     } else {
         host::replay_wasi()
     };
