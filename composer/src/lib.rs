@@ -11,8 +11,10 @@ use std::borrow::Cow;
 use wac_graph::types::{are_semver_compatible, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
+mod serve;
 mod wasip1;
 
+pub use serve::INCOMING_HANDLER;
 pub use wasip1::{adapt_wasip1, adaptation_inputs};
 
 use wit_parser::{
@@ -149,12 +151,10 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
         .cloned()
         .collect();
 
-    if let Some(handler) = app_exports
+    let handler = app_exports
         .iter()
-        .find(|export| unversioned(export) == "wasi:http/incoming-handler")
-    {
-        bail!("the app serves HTTP (it exports `{handler}`), which wasm-rr cannot record (yet)");
-    }
+        .find(|export| unversioned(export) == serve::INCOMING_HANDLER)
+        .cloned();
 
     // Every import of the app goes to the interposer: anything else would be unrecorded.
     for import in &app_imports {
@@ -175,7 +175,10 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
     else {
         bail!("the interposer is not a component");
     };
-    let app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
+    let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
+    if handler.is_some() {
+        app_interfaces.push(unversioned(serve::REQUEST_SLOT));
+    }
     let unused = unused_imports(&resolve, interposer_world, &app_interfaces);
     if !unused.is_empty() {
         let stub = trapping_stub(&mut resolve, interposer_world, &unused)
@@ -193,13 +196,49 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
     }
 
     for export in &app_exports {
-        let source = graph.alias_instance_export(app_node, export)?;
+        let source = match &handler {
+            Some(handler) if handler == export => {
+                serve_through_front(&mut graph, app_node, interposer_node, handler)?
+            }
+            _ => graph.alias_instance_export(app_node, export)?,
+        };
         graph.export(source, export)?;
     }
     graph
         .encode(EncodeOptions::default())
         .map_err(anyhow::Error::from)
         .context("encoding the composed component")
+}
+
+/// Wires the slot and the front in front of the app's `handler` export (see [`serve`]), and
+/// gives the front's handler, which the composition exports in its place.
+fn serve_through_front(
+    graph: &mut CompositionGraph,
+    app_node: NodeId,
+    interposer_node: NodeId,
+    handler: &str,
+) -> Result<NodeId> {
+    let slot = Package::from_bytes("wasm-rr:slot", None, serve::slot()?, graph.types_mut())?;
+    let slot_node = instantiate(graph, slot)?;
+    let front = Package::from_bytes("wasm-rr:front", None, serve::front()?, graph.types_mut())?;
+    let front_node = instantiate(graph, front)?;
+    let slot_export = graph.alias_instance_export(slot_node, serve::REQUEST_SLOT)?;
+    let incoming = graph.alias_instance_export(interposer_node, serve::INCOMING)?;
+    let guest_http = graph.alias_instance_export(interposer_node, serve::INTERPOSER_HTTP_TYPES)?;
+    let app_handler = graph.alias_instance_export(app_node, handler)?;
+    let wiring = [
+        (interposer_node, serve::REQUEST_SLOT, slot_export),
+        (front_node, serve::REQUEST_SLOT, slot_export),
+        (front_node, serve::FRONT_GUEST_HTTP, guest_http),
+        (front_node, serve::FRONT_GUEST_INCOMING, incoming),
+        (front_node, serve::FRONT_GUEST_HANDLER, app_handler),
+    ];
+    for (node, import, source) in wiring {
+        graph
+            .set_instantiation_argument(node, import, source)
+            .with_context(|| format!("wiring `{import}` of the handler's composition"))?;
+    }
+    Ok(graph.alias_instance_export(front_node, serve::FRONT_HANDLER)?)
 }
 
 fn instantiate(graph: &mut CompositionGraph, package: Package) -> Result<NodeId> {

@@ -1,5 +1,6 @@
 //! `wasi:http` for outgoing requests: every response, body chunk, trailer, error and
-//! readiness the guest observes is recorded. Replay opens no connection.
+//! readiness the guest observes is recorded. Replay opens no connection. Serving (a
+//! handler's request and response) is in [`serve`].
 //!
 //! The builders (`fields`, `outgoing-request`, `request-options`) are pure data, kept by
 //! the interposer in every mode, so that the guest reads them back alike in record and
@@ -18,11 +19,13 @@ use crate::bindings::wasi::http::{outgoing_handler as i_handler, types as i_type
 use crate::bindings::wasi::io::error as i_error;
 use crate::io::{plain_failure, InputStream, OutputStream, Pollable};
 use crate::log::{made_in_replay, recorded, recorded_redacted};
-use crate::results::{creating, guest, traced};
+use crate::results::{creating, creating_in_every_mode, guest, traced};
 use crate::Interposer;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::cell::{Cell, RefCell};
+mod serve;
+
 use wasm_rr_trace::{
     self as trace, header_error_variants, http_error_code_variants, method_variants,
     scheme_variants, Bytes, HttpId, Redaction, StreamFailure,
@@ -440,6 +443,7 @@ impl e_types::GuestOutgoingRequest for OutgoingRequest {
                 e_types::OutgoingBody::new(OutgoingBody {
                     id: next_id(),
                     host,
+                    response: false,
                 })
             })
     }
@@ -571,13 +575,24 @@ impl e_types::GuestRequestOptions for RequestOptions {
 
 // ---- wasi:http/types.outgoing-body ----
 
+/// A request's body, or (`response`) a handler's response's, which the host has in every
+/// mode: replay shows the response.
 pub struct OutgoingBody {
     id: HttpId,
     host: Option<i_types::OutgoingBody>,
+    response: bool,
 }
 
 impl e_types::GuestOutgoingBody for OutgoingBody {
     fn write(&self) -> Result<e_streams::OutputStream, ()> {
+        if self.response {
+            let host_stream = host(&self.host).write();
+            return creating_in_every_mode::<trace::OutgoingBodyWrite, _, _>(
+                (self.id,),
+                host_stream,
+            )
+            .map(|host| OutputStream::response_body(host, describe_failure));
+        }
         creating::<trace::OutgoingBodyWrite, _, _, _, _>((self.id,), || host(&self.host).write())
             .map(|host| OutputStream::recorded(host, describe_failure))
     }
@@ -591,6 +606,14 @@ impl e_types::GuestOutgoingBody for OutgoingBody {
         let traced_trailers = trailers
             .as_ref()
             .map(|trailers| redacted_request_fields(trailers.list.borrow().traced()));
+        if body.response {
+            let host = body.host.unwrap_or_else(|| made_in_replay("an HTTP body"));
+            let finished = i_types::OutgoingBody::finish(host, trailers.map(Fields::into_host));
+            return guest(recorded::<trace::OutgoingBodyFinish>(
+                (body.id, traced_trailers),
+                || traced(finished),
+            ));
+        }
         guest(recorded::<trace::OutgoingBodyFinish>(
             (body.id, traced_trailers),
             || {
@@ -786,78 +809,16 @@ impl e_types::GuestFutureTrailers for FutureTrailers {
     }
 }
 
-// ---- serving HTTP: not recorded ----
-
-/// The composer refuses apps that serve HTTP (export `wasi:http/incoming-handler`), so no
-/// guest of the interposer holds an incoming request or a response outparam.
-pub enum IncomingRequest {}
-
-impl e_types::GuestIncomingRequest for IncomingRequest {
-    fn method(&self) -> e_types::Method {
-        match *self {}
-    }
-    fn path_with_query(&self) -> Option<String> {
-        match *self {}
-    }
-    fn scheme(&self) -> Option<e_types::Scheme> {
-        match *self {}
-    }
-    fn authority(&self) -> Option<String> {
-        match *self {}
-    }
-    fn headers(&self) -> e_types::Headers {
-        match *self {}
-    }
-    fn consume(&self) -> Result<e_types::IncomingBody, ()> {
-        match *self {}
-    }
-}
-
-/// See [`IncomingRequest`].
-pub enum ResponseOutparam {}
-
-impl e_types::GuestResponseOutparam for ResponseOutparam {
-    fn set(
-        param: e_types::ResponseOutparam,
-        _response: Result<e_types::OutgoingResponse, e_types::ErrorCode>,
-    ) {
-        // No guest holds one (see above).
-        drop(param);
-    }
-}
-
-/// A response is only of use to a guest that serves HTTP (see [`IncomingRequest`]), so
-/// making one stops the guest.
-pub enum OutgoingResponse {}
-
-impl e_types::GuestOutgoingResponse for OutgoingResponse {
-    fn new(_headers: e_types::Headers) -> Self {
-        std::process::abort()
-    }
-    fn status_code(&self) -> u16 {
-        match *self {}
-    }
-    fn set_status_code(&self, _status_code: u16) -> Result<(), ()> {
-        match *self {}
-    }
-    fn headers(&self) -> e_types::Headers {
-        match *self {}
-    }
-    fn body(&self) -> Result<e_types::OutgoingBody, ()> {
-        match *self {}
-    }
-}
-
 impl e_types::Guest for Interposer {
     type Fields = Fields;
-    type IncomingRequest = IncomingRequest;
+    type IncomingRequest = serve::IncomingRequest;
     type OutgoingRequest = OutgoingRequest;
     type RequestOptions = RequestOptions;
-    type ResponseOutparam = ResponseOutparam;
+    type ResponseOutparam = serve::ResponseOutparam;
     type IncomingResponse = IncomingResponse;
     type IncomingBody = IncomingBody;
     type FutureTrailers = FutureTrailers;
-    type OutgoingResponse = OutgoingResponse;
+    type OutgoingResponse = serve::OutgoingResponse;
     type OutgoingBody = OutgoingBody;
     type FutureIncomingResponse = FutureIncomingResponse;
 

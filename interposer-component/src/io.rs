@@ -239,16 +239,25 @@ impl e_streams::GuestInputStream for InputStream {
     }
 }
 
+/// What replay does with an output stream's operations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replayed {
+    /// Checks them against the recording (writes by digest) and performs none: a file's
+    /// or a socket's stream, virtual in replay.
+    Checked,
+    /// Performs them, and their recording is optional (see [`replayed_output`]): stdout
+    /// and stderr.
+    Shown,
+    /// Checks them, then performs them: a handler's response body, which replay shows.
+    CheckedAndShown,
+}
+
 /// An output stream; every operation's result is recorded.
-///
-/// stdout and stderr (`shown`) are written for real in replay too, and their recording is
-/// optional there (see [`replayed_output`]). A file's stream is virtual in replay: its
-/// writes are checked against the recording, by digest, and not performed.
 pub struct OutputStream {
     id: StreamId,
-    /// `None` in replay, but for stdout and stderr.
+    /// `None` in replay, but for the streams that replay shows.
     host: Option<i_streams::OutputStream>,
-    shown: bool,
+    replayed: Replayed,
     describe: DescribeError,
 }
 
@@ -257,7 +266,7 @@ impl OutputStream {
         e_streams::OutputStream::new(OutputStream {
             id,
             host: Some(host),
-            shown: true,
+            replayed: Replayed::Shown,
             describe: plain_failure,
         })
     }
@@ -271,14 +280,30 @@ impl OutputStream {
         e_streams::OutputStream::new(OutputStream {
             id,
             host,
-            shown: false,
+            replayed: Replayed::Checked,
+            describe,
+        })
+    }
+
+    /// A handler's response body: the host's in every mode, since replay shows the
+    /// response (checked against the recording first).
+    pub fn response_body(
+        host: Option<i_streams::OutputStream>,
+        describe: DescribeError,
+    ) -> e_streams::OutputStream {
+        let id = next_stream_id();
+        e_streams::OutputStream::new(OutputStream {
+            id,
+            host,
+            replayed: Replayed::CheckedAndShown,
             describe,
         })
     }
 
     /// Runs `host_op`, recording its result as call `C`. In replay, a shown stream runs
     /// `replay_op` instead and answers with the recorded result, or with `replay_op`'s when
-    /// the recording holds none (the output changed).
+    /// the recording holds none (the output changed); a checked and shown one runs
+    /// `replay_op` once the recording holds the same operation, with success.
     fn op<C, T>(
         &self,
         args: C::Args,
@@ -288,11 +313,19 @@ impl OutputStream {
     where
         C: trace::Call<Result = StreamResult<T>>,
     {
-        match (&self.host, self.shown && replaying()) {
-            (Some(host), true) => {
+        let replayed = replaying().then_some(self.replayed);
+        match (&self.host, replayed) {
+            (Some(host), Some(Replayed::Shown)) => {
                 let fallback = replay_op(host);
                 let recorded = replayed_output::<C>(self.id, &args);
                 from_trace(recorded.unwrap_or(StreamResult::Ok(fallback)))
+            }
+            (Some(host), Some(Replayed::CheckedAndShown)) => {
+                let recorded = recorded::<C>(args, || to_trace(host_op(host), self.describe));
+                if let StreamResult::Ok(_) = recorded {
+                    replay_op(host);
+                }
+                from_trace(recorded)
             }
             _ => from_trace(recorded::<C>(args, || {
                 let host = self

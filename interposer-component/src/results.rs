@@ -41,3 +41,17 @@ where
     });
     result.map(|()| created).map_err(GuestError::from)
 }
+
+/// Records call `C`, which creates a resource that the host makes in every mode (a
+/// handler's response: replay shows it): the guest sees the host's result in record and
+/// the trace's in replay, and gets the host's resource whenever there is one.
+pub fn creating_in_every_mode<C, Host, HostError>(
+    args: C::Args,
+    host_result: Result<Host, HostError>,
+) -> Result<Option<Host>, ()>
+where
+    C: Call<Result = Result<(), ()>>,
+{
+    let result = recorded::<C>(args, || host_result.as_ref().map(|_| ()).map_err(|_| ()));
+    result.map(|()| host_result.ok())
+}

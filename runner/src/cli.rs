@@ -23,6 +23,7 @@ pub struct Cli {
 pub enum Command {
     Record(RecordArgs),
     Replay(ReplayArgs),
+    Serve(ServeArgs),
     Compose(ComposeArgs),
     Run(RunArgs),
     Convert(ConvertArgs),
@@ -127,17 +128,61 @@ pub const REDACTED_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-autho
 impl RecordArgs {
     /// Lowercase names of the request headers to redact: the defaults and the user's.
     pub fn redacted_headers(&self) -> Vec<String> {
-        let mut names: Vec<String> = REDACTED_HEADERS
-            .iter()
-            .map(|name| name.to_string())
-            .collect();
-        for name in &self.redact_header {
-            let name = name.to_ascii_lowercase();
-            if !names.contains(&name) {
-                names.push(name);
-            }
+        redacted_headers(&self.redact_header)
+    }
+}
+
+/// The defaults of [`REDACTED_HEADERS`] and the user's `names`, in lowercase.
+fn redacted_headers(extra: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = REDACTED_HEADERS
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    for name in extra {
+        let name = name.to_ascii_lowercase();
+        if !names.contains(&name) {
+            names.push(name);
         }
-        names
+    }
+    names
+}
+
+/// Serve an HTTP handler, as `wasmtime serve` does, recording each request.
+///
+/// Every request gets an instance of the handler of its own; requests are handled
+/// concurrently. With `--trace-dir`, every request is recorded into a trace of its own,
+/// named `TIME-NUMBER-METHOD-PATH.json` (see docs/src/serving.md), which `wasm-rr replay`
+/// replays with no network. A handler that traps gets its client a 500, and the server
+/// goes on. Stops on Ctrl-C or SIGTERM, ending the traces of the requests in flight.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The handler: a component that exports `wasi:http/incoming-handler`
+    pub app: PathBuf,
+    /// The address to listen on
+    #[arg(long, value_name = "SOCKADDR", default_value = "0.0.0.0:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Record every request into its own trace in this directory (made if missing);
+    /// without it, nothing is recorded and the handler runs alone
+    #[arg(long, value_name = "DIR")]
+    pub trace_dir: Option<PathBuf>,
+    /// The traces' format
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub format: TraceFormat,
+    /// An HTTP request header whose values the traces keep only as a keyed hash, besides
+    /// authorization, cookie and proxy-authorization (and response set-cookie); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub redact_header: Vec<String>,
+    #[command(flatten)]
+    pub guest: GuestOptions,
+    /// Compile with debug info and without optimizations, as `wasmtime serve -g` does
+    #[arg(short = 'g', long = "debug-info")]
+    pub debug_info: bool,
+}
+
+impl ServeArgs {
+    /// Lowercase names of the request headers to redact: the defaults and the user's.
+    pub fn redacted_headers(&self) -> Vec<String> {
+        redacted_headers(&self.redact_header)
     }
 }
 
@@ -257,6 +302,10 @@ pub enum WasiKey {
     Tcp,
     /// UDP sockets (on by default)
     Udp,
+    /// `wasi:cli` (always given; taken as `wasmtime serve -S cli` takes it)
+    Cli,
+    /// `wasi:http` (always given; taken as `wasmtime run -S http` takes it)
+    Http,
 }
 
 impl WasiOption {

@@ -8,10 +8,13 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::bindings::sync::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 wasmtime::component::bindgen!({
@@ -134,6 +137,7 @@ pub fn record_wasi(
             (WasiKey::Udp, enabled) => {
                 builder.allow_udp(enabled);
             }
+            (WasiKey::Cli | WasiKey::Http, _) => {}
         }
     }
     if let Some(max_random) = max_random {
@@ -216,17 +220,41 @@ pub struct Program<L: 'static> {
     pre: CommandPre<State<L>>,
 }
 
+/// `component` linked with WASI (HTTP included) and `rr:log` over a log of type `L`.
+fn link<L: Log>(component: &Component) -> Result<InstancePre<State<L>>> {
+    let mut linker = Linker::<State<L>>::new(component.engine());
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+    rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
+    linker
+        .instantiate_pre(component)
+        .map_err(anyhow::Error::from)
+        .context("linking the app")
+}
+
+/// What the guest's store starts with.
+fn state<L>(wasi: WasiCtx, log: L) -> State<L> {
+    State {
+        wasi,
+        http: WasiHttpCtx::new(),
+        table: ResourceTable::new(),
+        log,
+    }
+}
+
+/// Whether `component` is an HTTP handler: it exports `wasi:http/incoming-handler`.
+pub fn serves_http(component: &Component) -> bool {
+    let engine = component.engine();
+    let ty = component.component_type();
+    let mut exports = ty.exports(engine);
+    exports.any(|(name, _)| {
+        name.split_once('@').map_or(name, |(name, _)| name) == wasm_rr_composer::INCOMING_HANDLER
+    })
+}
+
 impl<L: Log> Program<L> {
     pub fn new(component: &Component) -> Result<Self> {
-        let engine = component.engine();
-        let mut linker = Linker::<State<L>>::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
-        rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
-        let pre = linker
-            .instantiate_pre(component)
-            .map_err(anyhow::Error::from)
-            .context("linking the app")?;
+        let pre = link::<L>(component)?;
         let pre = CommandPre::new(pre)
             .map_err(anyhow::Error::from)
             .context("the app is not a command (it exports no `wasi:cli/run`)")?;
@@ -237,13 +265,7 @@ impl<L: Log> Program<L> {
     /// wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
     /// ended. The log is handed back so that the caller can finish the trace.
     pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
-        let state = State {
-            wasi,
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            log,
-        };
-        let mut store = Store::new(self.pre.engine(), state);
+        let mut store = Store::new(self.pre.engine(), state(wasi, log));
         let command = self
             .pre
             .instantiate(&mut store)
@@ -253,6 +275,70 @@ impl<L: Log> Program<L> {
         let outcome = match result {
             Ok(Ok(())) => Ok(Outcome::Exit(0)),
             Ok(Err(())) => Ok(Outcome::Exit(1)),
+            Err(error) => outcome_of(error),
+        };
+        Ok((outcome, store.into_data().log))
+    }
+}
+
+/// A compiled HTTP handler linked with WASI and `rr:log` over a log of type `L`: each
+/// request gets an instance of its own, as under `wasmtime serve`.
+pub struct Handler<L: 'static> {
+    pre: ProxyPre<State<L>>,
+}
+
+/// Where a handler's response goes: what `response-outparam.set` gives.
+pub type ResponseSender = tokio::sync::oneshot::Sender<
+    std::result::Result<hyper::Response<HyperOutgoingBody>, ErrorCode>,
+>;
+
+impl<L: Log> Clone for Handler<L> {
+    fn clone(&self) -> Self {
+        Handler {
+            pre: self.pre.clone(),
+        }
+    }
+}
+
+impl<L: Log> Handler<L> {
+    pub fn new(component: &Component) -> Result<Self> {
+        let pre = link::<L>(component)?;
+        let pre = ProxyPre::new(pre).map_err(anyhow::Error::from).context(
+            "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler`)",
+        )?;
+        Ok(Handler { pre })
+    }
+
+    /// Hands `request` to a new instance, whose response goes to `response`; returns when
+    /// the handler does, as [`Program::run`] does. Call it where blocking is allowed: the
+    /// guest runs on this thread.
+    pub fn handle<B>(
+        &self,
+        wasi: WasiCtx,
+        log: L,
+        request: hyper::Request<B>,
+        response: ResponseSender,
+    ) -> Result<(Result<Outcome>, L)>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let mut store = Store::new(self.pre.engine(), state(wasi, log));
+        let request = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
+        let response = store.data_mut().http().new_response_outparam(response)?;
+        let proxy = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(anyhow::Error::from)
+            .context("instantiating the component")?;
+        let result = proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, request, response);
+        let outcome = match result {
+            Ok(()) => Ok(Outcome::Exit(0)),
             Err(error) => outcome_of(error),
         };
         Ok((outcome, store.into_data().log))

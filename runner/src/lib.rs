@@ -13,6 +13,7 @@ mod progress;
 mod record;
 mod replay;
 pub mod rr_log;
+mod serve;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
@@ -33,6 +34,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
         cli::Command::Record(args) => record::record(&args),
         cli::Command::Replay(args) => replay::replay(&args),
+        cli::Command::Serve(args) => serve::serve(&args),
         cli::Command::Run(args) => run_plain(&args),
         cli::Command::Convert(args) => convert::convert(&args),
         cli::Command::Inspect(args) => inspect::inspect(&args),
@@ -49,17 +51,24 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
 
 fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
-    let app_sha256 = sha256_hex(&app);
-    let mut inputs = vec![app_sha256.as_bytes()];
-    inputs.extend(wasm_rr_composer::adaptation_inputs());
-    let compilation = host::Compilation::from_flag(args.debug_info);
-    let component = host::cached_component(&inputs, compilation, || {
-        Ok(wasm_rr_composer::app_component(&app)?.into_owned())
-    })?;
+    let component = plain_component(&app, host::Compilation::from_flag(args.debug_info))?;
     let program = host::Program::new(&component)?;
     let wasi = host::record_wasi(&args.argv(), &args.guest, None)?;
     let (outcome, _) = program.run(wasi, rr_log::Passthrough)?;
     Ok(report(&outcome?))
+}
+
+/// The app alone, as a component (a core module adapted), compiled (or from the cache).
+fn plain_component(
+    app: &[u8],
+    compilation: host::Compilation,
+) -> Result<wasmtime::component::Component> {
+    let app_sha256 = sha256_hex(app);
+    let mut inputs = vec![app_sha256.as_bytes()];
+    inputs.extend(wasm_rr_composer::adaptation_inputs());
+    host::cached_component(&inputs, compilation, || {
+        Ok(wasm_rr_composer::app_component(app)?.into_owned())
+    })
 }
 
 /// Tells the user how the guest ended (a trap, on stderr) and gives the matching status.

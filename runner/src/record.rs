@@ -21,6 +21,7 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         wasm_rr_trace: FORMAT_VERSION,
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
         app_sha256: app_identity(&app),
+        request: None,
     };
     let component = composed_component(
         &app,

@@ -135,6 +135,11 @@ impl Recorder {
         }
     }
 
+    /// What ends this recording's trace from another thread (see [`Interrupter`]).
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(Arc::clone(&self.state))
+    }
+
     /// Ends the trace with [`Outcome::Interrupted`] when wasm-rr gets SIGINT or SIGTERM,
     /// says so, and exits as `wasmtime` would (128 + the signal). The guest is stopped
     /// wherever it is: its events until then are in the trace.
@@ -165,6 +170,17 @@ impl Recorder {
             }
         });
         Ok(handle)
+    }
+}
+
+/// Ends a recording's trace from another thread, where the guest is (`wasm-rr serve`
+/// ends the traces of the requests in flight when it is interrupted).
+pub struct Interrupter(Arc<Mutex<RecordState>>);
+
+impl Interrupter {
+    /// Ends the trace with [`Outcome::Interrupted`] by `signal`; `None` when it had ended.
+    pub fn interrupt(&self, signal: &str) -> Option<anyhow::Result<()>> {
+        end(&self.0, Outcome::Interrupted(signal.into()))
     }
 }
 

@@ -280,4 +280,21 @@ calls! {
         { body: HttpId } -> Result<(), ()>;
     FutureTrailersGet(118) = "future-trailers.get" ("wasi:http/types", "future-trailers.get")
         { future: HttpId } -> FutureResult<Option<Fields>>;
+
+    // wasi:http, serving: a handler's request and response
+    /// The request the host hands the handler, its headers redacted as an outgoing
+    /// request's are; its body is read as any stream's.
+    IncomingHandlerHandle(119) = "incoming-handler.handle" ("wasi:http/incoming-handler", "handle")
+        {} -> HttpRequest;
+    IncomingRequestConsume(120) = "incoming-request.consume"
+        ("wasi:http/types", "incoming-request.consume") { request: HttpId } -> Result<(), ()>;
+    OutgoingResponseSetStatusCode(121) = "outgoing-response.set-status-code"
+        ("wasi:http/types", "outgoing-response.set-status-code")
+        { response: HttpId, status: u16 } -> Result<(), ()>;
+    OutgoingResponseBody(122) = "outgoing-response.body" ("wasi:http/types", "outgoing-response.body")
+        { response: HttpId } -> Result<(), ()>;
+    /// The response as the handler sets it: replay checks its status and headers; its body
+    /// is checked as it is written, by digest.
+    ResponseOutparamSet(123) = "response-outparam.set" ("wasi:http/types", "[static]response-outparam.set")
+        { response: HttpResult<HttpResponse> } -> ();
 }

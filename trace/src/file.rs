@@ -605,6 +605,7 @@ mod tests {
             wasm_rr_trace: FORMAT_VERSION,
             wasm_rr_version: "0".into(),
             app_sha256: "ab".into(),
+            request: None,
         }
     }
 

@@ -54,6 +54,10 @@ pub struct Header {
     pub wasm_rr_version: String,
     /// Hex SHA-256 of the app (the user's file, before composition).
     pub app_sha256: String,
+    /// For the trace of one request to an HTTP handler (`wasm-rr serve`): the request in
+    /// one line, `POST /echo`. None for a command's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// Last line of a complete trace: how the recorded run ended.

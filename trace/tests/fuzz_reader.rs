@@ -41,6 +41,7 @@ fn seed_trace(dir: &Path, format: Format) -> Vec<u8> {
         wasm_rr_trace: FORMAT_VERSION,
         wasm_rr_version: "0.1.0".into(),
         app_sha256: "ab".repeat(32),
+        request: None,
     };
     let mut writer = TraceWriter::create(&path, &header, format).unwrap();
     let events: Vec<Event> = vec![

@@ -26,6 +26,7 @@ fn run() -> Result<()> {
     let root = repo_root();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["build-wasm"] => wasm::build(&root, wasm::Mode::Write),
+        ["build-wasm", "interposer"] => wasm::build(&root, wasm::Mode::WriteInterposer),
         ["check-wasm"] => wasm::build(&root, wasm::Mode::Check),
         ["golden-fixture", name] => golden(&root, &[("WASM_RR_GOLDEN_FIXTURE", name)]),
         ["golden-fixture", name, "--keep-trace"] => {
@@ -34,7 +35,7 @@ fn run() -> Result<()> {
         ["golden-test"] => golden(&root, &[]),
         ["docs"] => test(&root, "cli", &[("WASM_RR_BLESS", "1")]),
         _ => bail!(
-            "usage: cargo xtask build-wasm | check-wasm | golden-fixture NAME [--keep-trace] | golden-test | docs"
+            "usage: cargo xtask build-wasm [interposer] | check-wasm | golden-fixture NAME [--keep-trace] | golden-test | docs"
         ),
     }
 }

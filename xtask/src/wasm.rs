@@ -28,7 +28,7 @@ const APT_PACKAGES: &[&str] = &[
 /// time, so `check-wasm` checks instead that the committed component was built from the
 /// sources as they are: `SOURCES_FILE` holds the digest of the sources it was built from and
 /// of the component itself, written by `build-wasm`.
-const SNAPSHOT_EXAMPLES: [&str; 2] = ["inputs_js", "inputs_python"];
+const SNAPSHOT_EXAMPLES: [&str; 3] = ["http_handler_js", "inputs_js", "inputs_python"];
 const SOURCES_FILE: &str = "built-from.txt";
 
 /// `SOURCES_FILE` for `component`, built from example `name`: the SHA-256 of every source
@@ -99,6 +99,10 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The Rust example that is an HTTP handler (`wasi:http/proxy`), built for
+/// wasm32-unknown-unknown rather than adapted from wasip1.
+const HANDLER_EXAMPLE: &str = "http_handler";
+
 /// The example that also gets a debuggable build, `NAME.debug.wasm`.
 const DEBUG_EXAMPLE: &str = "time_bomb";
 
@@ -106,6 +110,8 @@ const DEBUG_EXAMPLE: &str = "time_bomb";
 pub enum Mode {
     /// Write the committed files.
     Write,
+    /// Write the interposer alone (a quicker turn while working on it).
+    WriteInterposer,
     /// Compare with the committed files.
     Check,
 }
@@ -130,6 +136,9 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let component =
         wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
     outputs.push((interposer.join("wasm_rr_interposer.wasm"), component));
+    if mode == Mode::WriteInterposer {
+        return write_outputs(root, outputs, mode, stale);
+    }
 
     let examples = root.join("examples");
     let wasip1_flags = [
@@ -146,12 +155,31 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         mode,
     )?;
     for name in example_names(&examples, "Cargo.toml")? {
+        if name == HANDLER_EXAMPLE {
+            continue;
+        }
         let core =
             std::fs::read(target_dir(root).join(format!("wasm32-wasip1/release/{name}.wasm")))?;
         let component =
             wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
         outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
     }
+    // The HTTP handler: a component through wit-bindgen's metadata, as the interposer is.
+    guest_cargo(
+        root,
+        &examples,
+        "wasm32-unknown-unknown",
+        &[],
+        &["--release", "--package", HANDLER_EXAMPLE],
+        mode,
+    )?;
+    let core = std::fs::read(target_dir(root).join(format!(
+        "wasm32-unknown-unknown/release/{HANDLER_EXAMPLE}.wasm"
+    )))?;
+    let component = wasm_rr_composer::component_from_core(&core)
+        .with_context(|| format!("componentizing {HANDLER_EXAMPLE}"))?;
+    let handler_path = format!("{HANDLER_EXAMPLE}/{HANDLER_EXAMPLE}.wasm");
+    outputs.push((examples.join(handler_path), component));
     // Examples in other languages: each one's build.sh installs its pinned toolchain.
     for name in example_names(&examples, "build.sh")? {
         if mode == Mode::Check && SNAPSHOT_EXAMPLES.contains(&name.as_str()) {
@@ -198,7 +226,17 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let component = wasm_rr_composer::adapt_wasip1(&core).context("adapting the debug build")?;
     let debug_path = format!("{DEBUG_EXAMPLE}/{DEBUG_EXAMPLE}.debug.wasm");
     outputs.push((examples.join(debug_path), component));
+    write_outputs(root, outputs, mode, stale)
+}
 
+/// Writes the built files (or, checking, compares them with the committed ones; `stale`
+/// holds what is known stale already).
+fn write_outputs(
+    root: &Path,
+    outputs: Vec<(PathBuf, Vec<u8>)>,
+    mode: Mode,
+    mut stale: Vec<String>,
+) -> Result<()> {
     for (path, bytes) in outputs {
         let shown = path
             .strip_prefix(root)
@@ -206,7 +244,7 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
             .display()
             .to_string();
         match mode {
-            Mode::Write => {
+            Mode::Write | Mode::WriteInterposer => {
                 std::fs::write(&path, &bytes).with_context(|| format!("writing {shown}"))?;
                 println!("wrote {shown} ({} bytes)", bytes.len());
             }

@@ -1,15 +1,15 @@
-// Runs componentize-js for build.sh: `node build.mjs COMPONENTIZE_JS_DIR WIZER OUT`, in the
-// directory that holds app.js and wit/.
+// Runs componentize-js for componentize.sh, in the directory that holds app.js and wit/:
+//   node build.mjs COMPONENTIZE_JS_DIR WIZER OUT WORLD [DISABLED_FEATURE...]
 //
 // componentize-js names its work directory after Math.random() and passes that path (and
 // the directory of the source) to the engine, which keeps them in the snapshot: with
-// build.sh's fixed directories and TMPDIR, a fixed Math.random makes them the same on
-// every build.
+// componentize.sh's fixed directories and TMPDIR, a fixed Math.random makes them the same
+// on every build.
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 
-const [tool, wizerBin, out] = process.argv.slice(2);
+const [tool, wizerBin, out, worldName, ...disableFeatures] = process.argv.slice(2);
 let seed = 0;
 Math.random = () => (seed = (seed * 16807 + 12345) % 2147483647) / 2147483647;
 
@@ -19,9 +19,8 @@ const { componentize } = await import(
 const { component } = await componentize({
   sourcePath: resolve('app.js'),
   witPath: resolve('wit'),
-  worldName: 'inputs',
-  // A command: no fetch() and no wasi:http/incoming-handler, so no wasi:http imports.
-  disableFeatures: ['http', 'fetch-event'],
+  worldName,
+  disableFeatures,
   wizerBin,
 });
 await writeFile(out, component);

@@ -1,0 +1,78 @@
+//! Composing an HTTP handler (an app that exports `wasi:http/incoming-handler`).
+//!
+//! The interposer cannot export a function that takes the host's `wasi:http/types`
+//! resources while it exports its own, so two small components carry the host's request
+//! to it (see `request-slot` in wit/rr-log.wit and docs/src/serving.md): the *front*
+//! is the composed component's `wasi:http/incoming-handler`; it puts the host's request in
+//! the *slot*, from which the interposer takes it when the front asks it to accept it.
+//! Both are generated here from their WAT and the worlds in wit/.
+
+use crate::component_from_core;
+use anyhow::{Context, Result};
+use wit_component::StringEncoding;
+use wit_parser::Resolve;
+
+/// The interface an app that serves HTTP exports, without its version.
+pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
+
+/// The interposer's import that the slot serves.
+pub const REQUEST_SLOT: &str = "rr:log/request-slot@0.1.0";
+/// The interposer's export that accepts the request in the slot.
+pub const INCOMING: &str = "rr:log/incoming@0.1.0";
+/// The interposer's export of its `wasi:http/types`.
+pub const INTERPOSER_HTTP_TYPES: &str = "wasi:http/types@0.2.12";
+/// The front's imports: the slot, the interposer's `wasi:http/types` resources, its
+/// `incoming`, and the app's handler.
+pub const FRONT_GUEST_HTTP: &str = "rr:log/guest-http@0.1.0";
+pub const FRONT_GUEST_INCOMING: &str = "rr:log/guest-incoming@0.1.0";
+pub const FRONT_GUEST_HANDLER: &str = "rr:log/guest-handler@0.1.0";
+/// The front's export, renamed to the app's own export name in the composition.
+pub const FRONT_HANDLER: &str = "wasi:http/incoming-handler@0.2.12";
+
+/// The WIT of `rr:log` and the WASI packages it uses, dependencies first.
+const WIT: &[(&str, &str)] = &[
+    ("io.wit", include_str!("../../wit/deps/io/io.wit")),
+    (
+        "clocks.wit",
+        include_str!("../../wit/deps/clocks/clocks.wit"),
+    ),
+    (
+        "random.wit",
+        include_str!("../../wit/deps/random/random.wit"),
+    ),
+    (
+        "filesystem.wit",
+        include_str!("../../wit/deps/filesystem/filesystem.wit"),
+    ),
+    (
+        "sockets.wit",
+        include_str!("../../wit/deps/sockets/sockets.wit"),
+    ),
+    ("cli.wit", include_str!("../../wit/deps/cli/cli.wit")),
+    ("http.wit", include_str!("../../wit/deps/http/http.wit")),
+    ("rr-log.wit", include_str!("../../wit/rr-log.wit")),
+];
+
+/// The slot component (world `rr:log/slot`).
+pub fn slot() -> Result<Vec<u8>> {
+    component("slot", include_str!("serve/slot.wat")).context("building the request slot")
+}
+
+/// The front component (world `rr:log/front`).
+pub fn front() -> Result<Vec<u8>> {
+    component("front", include_str!("serve/front.wat")).context("building the handler front")
+}
+
+/// A component of the `rr:log` world `world`, whose core module is `wat`.
+fn component(world: &str, wat: &str) -> Result<Vec<u8>> {
+    let mut resolve = Resolve::default();
+    let mut package = None;
+    for (name, source) in WIT {
+        package = Some(resolve.push_str(name, source)?);
+    }
+    let package = package.context("no WIT")?;
+    let world = resolve.select_world(&[package], Some(world))?;
+    let mut module = wat::parse_str(wat)?;
+    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)?;
+    component_from_core(&module)
+}
