@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -324,23 +325,34 @@ impl<R: RequestLogs> Server<R> {
         let wasi = host::record_wasi(&self.argv, &self.guest, R::MAX_RANDOM)?;
         let log = self.logs.start(number, &request)?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
+        let (logged, log_ended) = tokio::sync::oneshot::channel();
         let server = Arc::clone(self);
         let guest = tokio::task::spawn_blocking(move || -> Result<Outcome> {
             let (outcome, log) = server.handler.handle(wasi, log, request, sender)?;
-            match outcome {
-                Ok(outcome) => {
-                    server.logs.finish(number, log, outcome.clone())?;
-                    Ok(outcome)
-                }
+            let ended = match outcome {
+                Ok(outcome) => server
+                    .logs
+                    .finish(number, log, outcome.clone())
+                    .map(|()| outcome),
                 // The trace still ends: with why the run could not go on.
                 Err(error) => {
                     let outcome = Outcome::Trap(format!("{error:#}"));
                     server.logs.finish(number, log, outcome).and(Err(error))
                 }
-            }
+            };
+            let _ = logged.send(());
+            ended
         });
         match receiver.await {
-            Ok(Ok(response)) => Ok(response),
+            // The client has all of the response only once its trace is complete.
+            Ok(Ok(response)) => Ok(response.map(|body| {
+                EndsAfter {
+                    body,
+                    body_ended: false,
+                    after: Some(log_ended),
+                }
+                .boxed_unsync()
+            })),
             Ok(Err(code)) => bail!("the handler answered with the error {code:?}"),
             Err(_) => match guest.await? {
                 Ok(Outcome::Trap(message)) => bail!("the handler trapped: {message}"),
@@ -358,4 +370,38 @@ fn internal_error() -> hyper::Response<HyperOutgoingBody> {
     let mut response = hyper::Response::new(body);
     *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
     response
+}
+
+/// A response body that ends only once `after` fires (the request's trace is complete), so
+/// that a client that has the whole response can rely on its trace.
+struct EndsAfter {
+    body: HyperOutgoingBody,
+    body_ended: bool,
+    after: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl hyper::body::Body for EndsAfter {
+    type Data = bytes::Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<hyper::body::Frame<Self::Data>, Self::Error>>>
+    {
+        use std::task::Poll;
+        if !self.body_ended {
+            match std::pin::Pin::new(&mut self.body).poll_frame(context) {
+                Poll::Ready(None) => self.body_ended = true,
+                other => return other,
+            }
+        }
+        if let Some(after) = self.after.as_mut() {
+            if std::pin::Pin::new(after).poll(context).is_pending() {
+                return Poll::Pending;
+            }
+            self.after = None;
+        }
+        Poll::Ready(None)
+    }
 }

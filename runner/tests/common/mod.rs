@@ -431,3 +431,178 @@ pub fn peak_memory(args: &[&std::ffi::OsStr], stderr: std::fs::File) -> (Option<
     assert!(peak_kib > 0, "the kernel reported no memory for the run");
     (code, peak_kib)
 }
+
+/// A `wasm-rr serve` running on 127.0.0.1 (a port of its choosing); dropping it kills it.
+pub struct Served {
+    pub child: Child,
+    pub address: SocketAddr,
+    /// What the server said on stderr, as it comes.
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Served {
+    /// Starts `wasm-rr serve APP --addr 127.0.0.1:0 ARGS` and waits until it listens.
+    pub fn start(app: &Path, args: &[&str]) -> Served {
+        let mut child = wasm_rr()
+            .arg("serve")
+            .arg(app)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting wasm-rr serve");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (listening, address) = std::sync::mpsc::channel();
+        let mut lines = BufReader::new(child.stderr.take().expect("serve's stderr")).lines();
+        let said = stderr.clone();
+        std::thread::spawn(move || {
+            while let Some(Ok(line)) = lines.next() {
+                if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
+                    let _ = listening.send(rest.trim_end_matches('/').to_string());
+                }
+                let mut said = said.lock().unwrap();
+                said.push_str(&line);
+                said.push('\n');
+            }
+        });
+        let address = address
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("serve did not listen: {}", stderr.lock().unwrap()));
+        Served {
+            child,
+            address: address.parse().expect("the address serve printed"),
+            stderr,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
+        http_request(self.address, method, path, headers, body)
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response as a client received it.
+pub struct HttpResponse {
+    pub status: u16,
+    /// Lowercase names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(have, _)| have == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Sends one HTTP/1.1 request (with `connection: close`) and reads the whole response.
+pub fn http_request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
+    let mut stream = TcpStream::connect(address).expect("connecting to the server");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .expect("sending the request");
+    stream.write_all(body).expect("sending the body");
+    read_response(BufReader::new(stream), |chunk, body| {
+        body.extend_from_slice(chunk)
+    })
+}
+
+/// Reads a response, handing each piece of its body to `take` (which may keep it in the
+/// response's `body`, or not).
+pub fn read_response(
+    mut reader: impl BufRead,
+    mut take: impl FnMut(&[u8], &mut Vec<u8>),
+) -> HttpResponse {
+    use std::io::Read;
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("the status line");
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("a header line");
+        let Some((name, value)) = line.trim_end().split_once(':') else {
+            break;
+        };
+        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let mut response = HttpResponse {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    let mut body = Vec::new();
+    if response.header("transfer-encoding") == Some("chunked") {
+        loop {
+            line.clear();
+            reader.read_line(&mut line).expect("a chunk size");
+            let size = usize::from_str_radix(line.trim(), 16).expect("a chunk size");
+            if size == 0 {
+                break;
+            }
+            let mut chunk = vec![0; size];
+            reader.read_exact(&mut chunk).expect("a chunk");
+            take(&chunk, &mut body);
+            line.clear();
+            reader.read_line(&mut line).expect("a chunk's end");
+        }
+    } else {
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            let n = reader.read(&mut buffer).expect("the body");
+            if n == 0 {
+                break;
+            }
+            take(&buffer[..n], &mut body);
+        }
+    }
+    response.body = body;
+    response
+}
+
+/// The files in `dir`, sorted by name.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
