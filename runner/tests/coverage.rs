@@ -1,7 +1,8 @@
 //! The `coverage` example makes every call that wasm-rr records: recorded with a real
 //! directory, its own sockets and a real HTTP server, it replays with all of them gone, from
-//! the JSON trace and from its binary form, and its trace holds every event kind of the
-//! trace schema (a new event kind fails here until the guest makes the call).
+//! the JSON trace and from its binary form, and its trace, with the traces of requests to
+//! the `http_handler` example for what only a handler does, holds every event kind of the
+//! trace schema (a new event kind fails here until a guest makes the call).
 
 mod common;
 
@@ -66,11 +67,29 @@ fn the_coverage_guest_records_every_event_kind_and_replays() {
     );
     assert_eq!(stdout(&replayed), out);
 
-    // Every event kind of the schema is in the trace.
-    let held: BTreeSet<String> = trace_lines(&trace)
+    // What only a handler does: served requests, each replayed.
+    let requests = tempfile::tempdir().unwrap();
+    let handler = example("http_handler");
+    let served = Served::start(
+        &handler,
+        &["--trace-dir", requests.path().to_str().unwrap()],
+    );
+    let echo = served.request("POST", "/echo", &[], b"covered");
+    assert_eq!(echo.body, b"covered");
+    drop(served);
+    let mut traces = files_in(requests.path());
+    for request in &traces {
+        let replayed = replay(&handler, request);
+        assert!(replayed.status.success(), "replay: {}", stderr(&replayed));
+    }
+
+    // Every event kind of the schema is in the traces.
+    traces.push(trace);
+    let held: BTreeSet<String> = traces
         .iter()
-        .filter_map(|line| line.as_object())
-        .flat_map(|line| line.keys().cloned())
+        .flat_map(|trace| trace_lines(trace))
+        .filter_map(|line| line.as_object().cloned())
+        .flat_map(|line| line.keys().cloned().collect::<Vec<_>>())
         .collect();
     let missing: Vec<String> = Event::TABLE
         .iter()

@@ -11,6 +11,8 @@
 //! wasi = ["inherit-network"]                         # for recording, as -S takes them
 //! echo_server = true     # for recording: a TCP echo server, at {echo_server} in args
 //! http_server = true     # for recording: the tests' HTTP server, at {http_server} in args
+//! request = "POST /echo"  # a handler's fixture: recorded by `wasm-rr serve` from this
+//! request_body = "hello"  #   request (with this body); {http_server} as in args
 //! exit_code = 0                                      # of record and replay
 //! ```
 //!
@@ -53,6 +55,10 @@ struct Metadata {
     /// address.
     #[serde(default)]
     http_server: bool,
+    /// For an HTTP handler: the request (`METHOD PATH`) that `wasm-rr serve` records.
+    request: Option<String>,
+    #[serde(default)]
+    request_body: String,
     /// Replay with `--then-live`: the trace was edited, and the replay goes on live where
     /// it no longer answers.
     #[serde(default)]
@@ -81,6 +87,27 @@ fn fixtures() -> Vec<PathBuf> {
 fn metadata(dir: &Path) -> Metadata {
     let text = std::fs::read_to_string(dir.join("metadata.toml")).expect("metadata.toml");
     toml::from_str(&text).unwrap_or_else(|e| panic!("{}/metadata.toml: {e}", dir.display()))
+}
+
+/// Records `request` to the fixture's handler with `wasm-rr serve` into `trace`.
+fn record_request(meta: &Metadata, request: &str, trace: &Path) {
+    let traces = tempfile::tempdir().expect("temp dir");
+    let http_server = meta.http_server.then(common::HttpServer::start);
+    let http_address = http_server
+        .as_ref()
+        .map(|server| server.address.to_string())
+        .unwrap_or_default();
+    let served = common::Served::start(
+        &repo_root().join(&meta.component),
+        &["--trace-dir", path_str(traces.path())],
+    );
+    let request = request.replace("{http_server}", &http_address);
+    let (method, path) = request.split_once(' ').expect("request = \"METHOD PATH\"");
+    served.request(method, path, &[], meta.request_body.as_bytes());
+    drop(served);
+    let recorded = common::files_in(traces.path());
+    assert_eq!(recorded.len(), 1, "one request, one trace");
+    std::fs::copy(&recorded[0], trace).expect("keeping the trace");
 }
 
 /// Runs `wasm-rr` with `args`, feeding `stdin`; `scrub` gives it an empty environment
@@ -180,7 +207,9 @@ fn golden() {
 fn record_fixture(dir: &Path) {
     let meta = metadata(dir);
     let trace = dir.join("trace.json");
-    if std::env::var_os("WASM_RR_GOLDEN_KEEP_TRACE").is_none() {
+    if let (Some(request), None) = (&meta.request, std::env::var_os("WASM_RR_GOLDEN_KEEP_TRACE")) {
+        record_request(&meta, request, &trace);
+    } else if std::env::var_os("WASM_RR_GOLDEN_KEEP_TRACE").is_none() {
         let component = repo_root().join(&meta.component);
         let mut args = vec![
             "record".to_string(),
