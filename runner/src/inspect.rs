@@ -290,6 +290,9 @@ impl Summary {
         line("trace:", trace.to_string());
         line("app:", format!("SHA-256 {}", header.app_sha256));
         line("recorder:", format!("wasm-rr {}", header.wasm_rr_version));
+        if let Some(request) = &header.request {
+            line("request:", request.clone());
+        }
         line("events:", format!("{} ({} bytes)", self.events, self.bytes));
         if let Some(span) = self.span() {
             line("recorded:", span);
@@ -364,25 +367,48 @@ fn read_len(result: &StreamResult<wasm_rr_trace::Bytes>) -> u64 {
 
 /// Nanoseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm UTC`.
 fn utc(nanos: i128) -> String {
-    let seconds = nanos.div_euclid(1_000_000_000) as i64;
-    let millis = (nanos.rem_euclid(1_000_000_000) / 1_000_000) as u32;
-    let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = Utc::at(nanos);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{millis:03} UTC",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} UTC",
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.millis
     )
+}
+
+/// A time since the Unix epoch as a UTC calendar date and time of day.
+pub(crate) struct Utc {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+    pub millis: i64,
+}
+
+impl Utc {
+    pub fn at(nanos: i128) -> Utc {
+        let seconds = nanos.div_euclid(1_000_000_000) as i64;
+        let millis = (nanos.rem_euclid(1_000_000_000) / 1_000_000) as i64;
+        let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Utc {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: time / 3600,
+            minute: time % 3600 / 60,
+            second: time % 60,
+            millis,
+        }
+    }
 }
 
 #[cfg(test)]
