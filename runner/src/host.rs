@@ -3,7 +3,7 @@
 
 use crate::cli::{GuestOptions, WasiKey};
 use crate::rr_log::{RecordError, RecordingEnded, ReplayError};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use wasm_rr_trace::file::TraceError;
@@ -254,6 +254,9 @@ pub fn serves_http(component: &Component) -> bool {
 
 impl<L: Log> Program<L> {
     pub fn new(component: &Component) -> Result<Self> {
+        if serves_http(component) {
+            bail!("the app is an HTTP handler, not a command: serve it with `wasm-rr serve` (with --trace-dir to record its requests)");
+        }
         let pre = link::<L>(component)?;
         let pre = CommandPre::new(pre)
             .map_err(anyhow::Error::from)

@@ -32,8 +32,7 @@ fn record_touches_no_trace_until_the_run_starts() {
     let trace = dir.path().join("existing.json");
     std::fs::write(&trace, "precious\n").unwrap();
     let app = example("print_time");
-    let not_a_command = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../interposer-component/wasm_rr_interposer.wasm");
+    let not_a_command = example("http_handler");
     for args in [vec!["-S", "bogus"], vec!["--dir", "/nonexistent/wasm-rr"]] {
         let out = run(wasm_rr()
             .arg("record")
@@ -50,7 +49,10 @@ fn record_touches_no_trace_until_the_run_starts() {
         .arg("-t")
         .arg(&trace));
     let message = assert_one_line_error(&out);
-    assert!(message.contains("not a command"), "{message}");
+    assert!(
+        message.contains("is an HTTP handler, not a command"),
+        "{message}"
+    );
     assert_eq!(std::fs::read_to_string(&trace).unwrap(), "precious\n");
 
     // The app itself, as the trace.
@@ -505,7 +507,14 @@ fn messages_say_what_and_where() {
 fn every_documented_wasi_option_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let help = stdout(&run(wasm_rr().args(["record", "--help"])));
-    for key in ["inherit-network", "allow-ip-name-lookup", "tcp", "udp"] {
+    for key in [
+        "inherit-network",
+        "allow-ip-name-lookup",
+        "tcp",
+        "udp",
+        "cli",
+        "http",
+    ] {
         assert!(help.contains(&format!("- {key}: ")), "{help}");
         for value in ["", "=y", "=n"] {
             let out = run(wasm_rr()
@@ -523,7 +532,7 @@ fn every_documented_wasi_option_is_accepted() {
         .arg("-Sbogus"));
     assert!(
         stderr(&out).contains(
-            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp)"
+            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http)"
         ),
         "{}",
         stderr(&out)

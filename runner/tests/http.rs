@@ -336,35 +336,6 @@ fn secrets_are_kept_as_keyed_hashes() {
 }
 
 #[test]
-fn serving_http_is_refused_with_a_clear_error() {
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("server.wasm");
-    let component = wat::parse_str(
-        r#"(component
-            (core module $m (func (export "handle")))
-            (core instance $i (instantiate $m))
-            (func $handle (canon lift (core func $i "handle")))
-            (instance $handler (export "handle" (func $handle)))
-            (export "wasi:http/incoming-handler@0.2.12" (instance $handler))
-        )"#,
-    )
-    .unwrap();
-    std::fs::write(&app, component).unwrap();
-    let out = run(wasm_rr()
-        .arg("compose")
-        .arg(&app)
-        .arg("-o")
-        .arg(work.path().join("composed.wasm")));
-    assert_eq!(out.status.code(), Some(125));
-    let message = stderr(&out);
-    assert_eq!(message.lines().count(), 1, "{message}");
-    assert!(
-        message.contains("serves HTTP (it exports `wasi:http/incoming-handler@0.2.12`)"),
-        "{message}"
-    );
-}
-
-#[test]
 fn the_composed_component_imports_wasi_http_only_when_the_app_does() {
     let work = tempfile::tempdir().unwrap();
     let imports_of = |app: &str| {

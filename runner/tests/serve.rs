@@ -494,3 +494,43 @@ fn a_componentize_js_handler_serves_and_replays() {
         assert!(out.stdout.ends_with(&body), "{}", stdout(&out));
     }
 }
+
+#[test]
+fn a_composed_handler_imports_what_the_app_needs_and_serves() {
+    let work = tempfile::tempdir().unwrap();
+    let composed = work.path().join("handler.rr.wasm");
+    let out = run(wasm_rr()
+        .arg("compose")
+        .arg(handler())
+        .arg("-o")
+        .arg(&composed));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&composed).unwrap();
+    let mut imports = wasm_rr_composer::imports(&bytes).unwrap();
+    imports.sort();
+    assert_eq!(
+        imports,
+        [
+            "rr:log/log@0.1.0",
+            // wasi:http/types uses its `duration`.
+            "wasi:clocks/monotonic-clock@0.2.12",
+            "wasi:clocks/wall-clock@0.2.12",
+            "wasi:http/outgoing-handler@0.2.12",
+            "wasi:http/types@0.2.12",
+            "wasi:io/error@0.2.12",
+            "wasi:io/poll@0.2.12",
+            "wasi:io/streams@0.2.12",
+            "wasi:random/random@0.2.12",
+        ]
+    );
+
+    // It serves under the wasm-rr host, and its traces replay with the app it holds.
+    let traces = work.path().join("traces");
+    let served = Served::start(&composed, &["--trace-dir", traces.to_str().unwrap()]);
+    let echo = served.request("POST", "/echo", &[], b"composed");
+    assert_eq!((echo.status, echo.body.as_slice()), (200, &b"composed"[..]));
+    drop(served);
+    let out = replay(&handler(), &files_in(&traces)[0]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.ends_with(b"composed"));
+}

@@ -547,7 +547,6 @@ pub fn read_response(
     mut reader: impl BufRead,
     mut take: impl FnMut(&[u8], &mut Vec<u8>),
 ) -> HttpResponse {
-    use std::io::Read;
     let mut line = String::new();
     reader.read_line(&mut line).expect("the status line");
     let status = line
