@@ -103,6 +103,8 @@ impl CaseResult {
 
 pub struct Report {
     pub cases: Vec<CaseResult>,
+    /// `wasm-rr serve`, plain then recording.
+    pub serve: ServeResult,
     pub cores: usize,
     pub date: String,
     pub runs: usize,
@@ -208,13 +210,16 @@ pub fn run(config: &Config) -> Result<Report, String> {
         println!("{}: {}", case.name, case.what);
         results.push(run_case(case, config.runs, work.path())?);
     }
+    let serve = run_serve(config, work.path());
     let report = Report {
         cases: results,
+        serve,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         date: today(),
         runs: config.runs,
     };
     print!("{}", table(&report));
+    print!("{}", serve_table(&report.serve));
     if let Some(dir) = &config.out_dir {
         std::fs::write(dir.join("benchmarks.md"), markdown(&report)).map_err(|e| e.to_string())?;
         std::fs::write(dir.join("benchmarks.svg"), chart(&report)).map_err(|e| e.to_string())?;
@@ -459,6 +464,17 @@ fn targets(report: &Report) -> Vec<Target> {
             });
         }
     }
+    let serve = &report.serve;
+    let kept = serve.recorded[0].throughput / serve.plain.throughput;
+    targets.push(Target {
+        figure: "`serve` throughput, recording / plain".into(),
+        target: "at least 0.8".into(),
+        measured: format!("{kept:.2}"),
+        met: kept >= 0.8,
+        why: "each request's trace is a file of its own: created, its header written, its \
+              writer thread started and joined, and the response held until the trace is \
+              complete",
+    });
     let worst = report
         .cases
         .iter()
@@ -519,6 +535,15 @@ fn markdown(report: &Report) -> String {
             let _ = writeln!(out, "\nNot met, {}: {}.", target.figure, target.why);
         }
     }
+    out.push_str("\n## Serving HTTP\n\n");
+    let _ = writeln!(
+        out,
+        "`wasm-rr serve examples/http_handler`: {} `GET /hello` requests (a clock reading and \
+         8 random bytes each) from {} concurrent clients, a connection per request, each \
+         mode {} times, interleaved; medians.\n",
+        report.serve.requests, report.serve.clients, report.serve.runs
+    );
+    out.push_str(&serve_table(&report.serve));
     out.push_str("\n## Cases\n\n");
     for case in &report.cases {
         let _ = writeln!(
@@ -593,6 +618,121 @@ fn chart(report: &Report) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Throughput and latency of one way of serving.
+#[derive(Clone, Copy, Default)]
+pub struct Served {
+    /// Requests per second.
+    pub throughput: f64,
+    /// Median and 99th percentile latency, seconds.
+    pub p50: f64,
+    pub p99: f64,
+}
+
+/// `wasm-rr serve` without recording, and recording JSON and binary traces.
+pub struct ServeResult {
+    pub requests: usize,
+    pub clients: usize,
+    pub runs: usize,
+    pub plain: Served,
+    /// JSON, binary.
+    pub recorded: [Served; 2],
+}
+
+/// Serves the `http_handler` example plain and recording, `runs` times each, interleaved.
+fn run_serve(config: &Config, work: &Path) -> ServeResult {
+    let requests = ((2000.0 * config.scale).round() as usize).max(16);
+    let clients = 8;
+    let app = example("http_handler");
+    let mut plain = Vec::new();
+    let mut recorded: [Vec<Served>; 2] = Default::default();
+    println!("serve: {requests} requests from {clients} clients");
+    for run in 0..config.runs {
+        plain.push(serve_load(&app, &[], requests, clients));
+        for (i, format) in ["json", "binary"].into_iter().enumerate() {
+            let dir = work.join(format!("serve-traces-{format}-{run}"));
+            let args = [
+                "--trace-dir",
+                dir.to_str().unwrap_or_default(),
+                "-f",
+                format,
+            ];
+            recorded[i].push(serve_load(&app, &args, requests, clients));
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let median_of = |runs: &[Served]| Served {
+        throughput: median(&mut runs.iter().map(|s| s.throughput).collect::<Vec<_>>()),
+        p50: median(&mut runs.iter().map(|s| s.p50).collect::<Vec<_>>()),
+        p99: median(&mut runs.iter().map(|s| s.p99).collect::<Vec<_>>()),
+    };
+    ServeResult {
+        requests,
+        clients,
+        runs: config.runs,
+        plain: median_of(&plain),
+        recorded: [median_of(&recorded[0]), median_of(&recorded[1])],
+    }
+}
+
+/// Starts `wasm-rr serve APP ARGS`, warms it up, then sends `requests` requests from
+/// `clients` threads and measures them.
+fn serve_load(app: &Path, args: &[&str], requests: usize, clients: usize) -> Served {
+    let served = common::Served::start(app, args);
+    let address = served.address;
+    for _ in 0..clients {
+        common::http_request(address, "GET", "/hello", &[], b"");
+    }
+    let start = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|client| {
+            let count = requests / clients + usize::from(client < requests % clients);
+            std::thread::spawn(move || {
+                (0..count)
+                    .map(|_| {
+                        let sent = Instant::now();
+                        let response = common::http_request(address, "GET", "/hello", &[], b"");
+                        assert_eq!(response.status, 200);
+                        sent.elapsed().as_secs_f64()
+                    })
+                    .collect::<Vec<f64>>()
+            })
+        })
+        .collect();
+    let mut latencies: Vec<f64> = threads
+        .into_iter()
+        .flat_map(|thread| thread.join().unwrap_or_default())
+        .collect();
+    let elapsed = start.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    Served {
+        throughput: latencies.len() as f64 / elapsed,
+        p50: at(0.5),
+        p99: at(0.99),
+    }
+}
+
+fn serve_table(serve: &ServeResult) -> String {
+    let mut out = String::from(
+        "| serve | requests/s | / plain | p50 latency | p99 latency |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for (name, served) in [
+        ("plain", serve.plain),
+        ("recording (JSON)", serve.recorded[0]),
+        ("recording (binary)", serve.recorded[1]),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {name} | {:.0} | {:.2} | {} | {} |",
+            served.throughput,
+            served.throughput / serve.plain.throughput,
+            seconds(served.p50),
+            seconds(served.p99)
+        );
+    }
+    out
 }
 
 fn main() {

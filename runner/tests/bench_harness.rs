@@ -36,7 +36,10 @@ fn the_benchmark_harness_runs_every_case_and_writes_its_report() {
     }
     // 1,000 clock reads: at least one event each.
     assert!(report.case("clock_loop").unwrap().trace_events >= 1000);
+    let serve = &report.serve;
+    assert!(serve.plain.throughput > 0.0 && serve.recorded.iter().all(|r| r.throughput > 0.0));
     let markdown = std::fs::read_to_string(out.path().join("benchmarks.md")).unwrap();
+    assert!(markdown.contains("| recording (JSON) |"), "{markdown}");
     assert!(markdown.contains("| clock_loop |"), "{markdown}");
     assert!(markdown.contains("## Targets"), "{markdown}");
     let svg = std::fs::read_to_string(out.path().join("benchmarks.svg")).unwrap();
