@@ -76,11 +76,24 @@ impl Compilation {
     }
 }
 
+/// Whether engines pre-allocate instances in a pool (see [`serving_many_instances`]).
+static MANY_INSTANCES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the engines this process creates from now on keep a pool of instance slots, as
+/// `wasmtime serve` does: a server instantiates per request, and the pool makes that
+/// cheap. Compiled code is the same either way.
+pub fn serving_many_instances() {
+    MANY_INSTANCES.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// An engine whose results do not depend on the machine: NaNs are canonical and relaxed
 /// SIMD takes its deterministic semantics. A debuggable one gives native debuggers the
 /// guest's DWARF, as `wasmtime run -g` does.
 pub fn engine(compilation: Compilation) -> Result<Engine> {
     let mut config = Config::new();
+    if MANY_INSTANCES.load(std::sync::atomic::Ordering::Relaxed) {
+        config.allocation_strategy(wasmtime::PoolingAllocationConfig::default());
+    }
     config.wasm_component_model(true);
     config.cranelift_nan_canonicalization(true);
     config.relaxed_simd_deterministic(true);

@@ -22,6 +22,7 @@ use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 pub fn serve(args: &cli::ServeArgs) -> Result<ExitCode> {
+    host::serving_many_instances();
     let app = read_app(&args.app)?;
     let compilation = host::Compilation::from_flag(args.debug_info);
     let argv = vec![app_name(&args.app)];
