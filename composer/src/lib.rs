@@ -11,10 +11,10 @@ use std::borrow::Cow;
 use wac_graph::types::{are_semver_compatible, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
-mod serve;
+mod generated;
 mod wasip1;
 
-pub use serve::INCOMING_HANDLER;
+pub use generated::INCOMING_HANDLER;
 pub use wasip1::{adapt_wasip1, adaptation_inputs};
 
 use wit_parser::{
@@ -126,8 +126,22 @@ fn unversioned(name: &str) -> &str {
     name.split_once('@').map_or(name, |(name, _)| name)
 }
 
+/// Where a composed component's `rr:log` comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogSource {
+    /// The host provides it: the component imports `rr:log` (record, replay, passthrough).
+    #[default]
+    Host,
+    /// Composed in, in passthrough mode: the component imports only the WASI the app
+    /// uses, and runs under any WASI 0.2 host, recording nothing.
+    Passthrough,
+}
+
+/// The full name of the `rr:log` interface that the interposer imports.
+const RR_LOG_IMPORT: &str = "rr:log/log@0.1.0";
+
 /// Puts `interposer` in front of `app` (a component) and returns the composed component.
-pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
+pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
         .context("reading the app component")?;
@@ -153,7 +167,7 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
 
     let handler = app_exports
         .iter()
-        .find(|export| unversioned(export) == serve::INCOMING_HANDLER)
+        .find(|export| unversioned(export) == generated::INCOMING_HANDLER)
         .cloned();
 
     // Every import of the app goes to the interposer: anything else would be unrecorded.
@@ -170,6 +184,20 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
             .with_context(|| format!("wiring the app's import `{import}` to the interposer"))?;
     }
 
+    if log == LogSource::Passthrough {
+        let provider = Package::from_bytes(
+            "wasm-rr:passthrough-log",
+            None,
+            generated::passthrough_log()?,
+            graph.types_mut(),
+        )?;
+        let provider_node = instantiate(&mut graph, provider)?;
+        let source = graph.alias_instance_export(provider_node, RR_LOG_IMPORT)?;
+        graph
+            .set_instantiation_argument(interposer_node, RR_LOG_IMPORT, source)
+            .context("wiring the interposer's rr:log to the passthrough log")?;
+    }
+
     // The interposer's imports of interfaces the app does not use come from a stub.
     let DecodedWasm::Component(mut resolve, interposer_world) = wit_component::decode(interposer)?
     else {
@@ -177,7 +205,7 @@ pub fn compose(app: &[u8], interposer: &[u8]) -> Result<Vec<u8>> {
     };
     let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
     if handler.is_some() {
-        app_interfaces.push(unversioned(serve::REQUEST_SLOT));
+        app_interfaces.push(unversioned(generated::REQUEST_SLOT));
     }
     let unused = unused_imports(&resolve, interposer_world, &app_interfaces);
     if !unused.is_empty() {
@@ -218,27 +246,33 @@ fn serve_through_front(
     interposer_node: NodeId,
     handler: &str,
 ) -> Result<NodeId> {
-    let slot = Package::from_bytes("wasm-rr:slot", None, serve::slot()?, graph.types_mut())?;
+    let slot = Package::from_bytes("wasm-rr:slot", None, generated::slot()?, graph.types_mut())?;
     let slot_node = instantiate(graph, slot)?;
-    let front = Package::from_bytes("wasm-rr:front", None, serve::front()?, graph.types_mut())?;
+    let front = Package::from_bytes(
+        "wasm-rr:front",
+        None,
+        generated::front()?,
+        graph.types_mut(),
+    )?;
     let front_node = instantiate(graph, front)?;
-    let slot_export = graph.alias_instance_export(slot_node, serve::REQUEST_SLOT)?;
-    let incoming = graph.alias_instance_export(interposer_node, serve::INCOMING)?;
-    let guest_http = graph.alias_instance_export(interposer_node, serve::INTERPOSER_HTTP_TYPES)?;
+    let slot_export = graph.alias_instance_export(slot_node, generated::REQUEST_SLOT)?;
+    let incoming = graph.alias_instance_export(interposer_node, generated::INCOMING)?;
+    let guest_http =
+        graph.alias_instance_export(interposer_node, generated::INTERPOSER_HTTP_TYPES)?;
     let app_handler = graph.alias_instance_export(app_node, handler)?;
     let wiring = [
-        (interposer_node, serve::REQUEST_SLOT, slot_export),
-        (front_node, serve::REQUEST_SLOT, slot_export),
-        (front_node, serve::FRONT_GUEST_HTTP, guest_http),
-        (front_node, serve::FRONT_GUEST_INCOMING, incoming),
-        (front_node, serve::FRONT_GUEST_HANDLER, app_handler),
+        (interposer_node, generated::REQUEST_SLOT, slot_export),
+        (front_node, generated::REQUEST_SLOT, slot_export),
+        (front_node, generated::FRONT_GUEST_HTTP, guest_http),
+        (front_node, generated::FRONT_GUEST_INCOMING, incoming),
+        (front_node, generated::FRONT_GUEST_HANDLER, app_handler),
     ];
     for (node, import, source) in wiring {
         graph
             .set_instantiation_argument(node, import, source)
             .with_context(|| format!("wiring `{import}` of the handler's composition"))?;
     }
-    Ok(graph.alias_instance_export(front_node, serve::FRONT_HANDLER)?)
+    Ok(graph.alias_instance_export(front_node, generated::FRONT_HANDLER)?)
 }
 
 fn instantiate(graph: &mut CompositionGraph, package: Package) -> Result<NodeId> {

@@ -276,13 +276,7 @@ impl OutputStream {
         host: Option<i_streams::OutputStream>,
         describe: DescribeError,
     ) -> e_streams::OutputStream {
-        let id = next_stream_id();
-        e_streams::OutputStream::new(OutputStream {
-            id,
-            host,
-            replayed: Replayed::Checked,
-            describe,
-        })
+        OutputStream::numbered(host, Replayed::Checked, describe)
     }
 
     /// A handler's response body: the host's in every mode, since replay shows the
@@ -291,11 +285,18 @@ impl OutputStream {
         host: Option<i_streams::OutputStream>,
         describe: DescribeError,
     ) -> e_streams::OutputStream {
-        let id = next_stream_id();
+        OutputStream::numbered(host, Replayed::CheckedAndShown, describe)
+    }
+
+    fn numbered(
+        host: Option<i_streams::OutputStream>,
+        replayed: Replayed,
+        describe: DescribeError,
+    ) -> e_streams::OutputStream {
         e_streams::OutputStream::new(OutputStream {
-            id,
+            id: next_stream_id(),
             host,
-            replayed: Replayed::CheckedAndShown,
+            replayed,
             describe,
         })
     }

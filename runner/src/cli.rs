@@ -255,7 +255,8 @@ pub struct ReplayArgs {
 /// Compose an app with the wasm-rr interposer into one component.
 ///
 /// The result imports the WASI interfaces the app uses plus `rr:log`, so it records or
-/// replays under any host that provides `rr:log`.
+/// replays under any host that provides `rr:log`; with `--log passthrough`, only the WASI
+/// interfaces, so it runs under any WASI 0.2 host (recording nothing).
 #[derive(Args, Debug)]
 pub struct ComposeArgs {
     /// The app: a WASI 0.2 component or a wasm32-wasip1 core module
@@ -263,6 +264,27 @@ pub struct ComposeArgs {
     /// Where to write the composed component
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Where the composed component's `rr:log` comes from
+    #[arg(long, value_enum, default_value = "host")]
+    pub log: LogSource,
+}
+
+/// Where a composed component's `rr:log` comes from.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum LogSource {
+    /// Imported: a host that provides rr:log records or replays it (wasm-rr, hosts/)
+    Host,
+    /// Composed in, in passthrough mode: any WASI 0.2 host runs it, recording nothing
+    Passthrough,
+}
+
+impl From<LogSource> for wasm_rr_composer::LogSource {
+    fn from(source: LogSource) -> Self {
+        match source {
+            LogSource::Host => wasm_rr_composer::LogSource::Host,
+            LogSource::Passthrough => wasm_rr_composer::LogSource::Passthrough,
+        }
+    }
 }
 
 /// What the guest may see of the host, as `wasmtime run` takes it.

@@ -41,7 +41,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         cli::Command::Diff(args) => diff::diff(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
-            let composed = compose(&app)?;
+            let composed = compose_with(&app, args.log.into())?;
             std::fs::write(&args.output, composed)
                 .with_context(|| format!("writing {}", args.output.display()))?;
             Ok(ExitCode::SUCCESS)
@@ -113,11 +113,16 @@ fn composed_component(
 /// The app with the interposer in front, unless it already has one, and the app's
 /// identity in the `wasm-rr` custom section (see [`app_identity`]).
 pub fn compose(app: &[u8]) -> Result<Vec<u8>> {
+    compose_with(app, wasm_rr_composer::LogSource::Host)
+}
+
+/// [`compose`], with `rr:log` from `log`.
+pub fn compose_with(app: &[u8], log: wasm_rr_composer::LogSource) -> Result<Vec<u8>> {
     let component = wasm_rr_composer::app_component(app)?;
     if wasm_rr_composer::is_composed(&component)? {
         return Ok(component.into_owned());
     }
-    let composed = wasm_rr_composer::compose(&component, INTERPOSER)?;
+    let composed = wasm_rr_composer::compose(&component, INTERPOSER, log)?;
     let identity = serde_json::json!({
         "app_sha256": sha256_hex(app),
         "wasm_rr_version": env!("CARGO_PKG_VERSION"),

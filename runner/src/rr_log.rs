@@ -144,33 +144,44 @@ impl Recorder {
     /// says so, and exits as `wasmtime` would (128 + the signal). The guest is stopped
     /// wherever it is: its events until then are in the trace.
     pub fn on_signal(&self, trace: &Path) -> anyhow::Result<signal_hook::iterator::Handle> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-        let handle = signals.handle();
         let state = Arc::clone(&self.state);
         let trace = trace.to_path_buf();
-        std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let name = if signal == SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
-                // None: the run has ended, and its own end is being written.
-                if let Some(ended) = end(&state, Outcome::Interrupted(name.into())) {
-                    match ended {
-                        Ok(()) => eprintln!(
-                            "wasm-rr: interrupted by {name}: {} holds the run until then",
-                            trace.display()
-                        ),
-                        Err(error) => eprintln!("wasm-rr: interrupted by {name}: {error:#}"),
-                    }
-                    std::process::exit(128 + signal);
-                }
+        on_interruption(move |name| {
+            // None: the run has ended, and its own end is being written.
+            match end(&state, Outcome::Interrupted(name.into()))? {
+                Ok(()) => eprintln!(
+                    "wasm-rr: interrupted by {name}: {} holds the run until then",
+                    trace.display()
+                ),
+                Err(error) => eprintln!("wasm-rr: interrupted by {name}: {error:#}"),
             }
-        });
-        Ok(handle)
+            Some(())
+        })
     }
+}
+
+/// Runs `interrupted` with the signal's name (`SIGINT`, `SIGTERM`) on the first of these
+/// signals, on a thread of its own; then exits as `wasmtime` would (128 + the signal),
+/// unless `interrupted` gives `None` (there was nothing to end).
+pub fn on_interruption(
+    interrupted: impl FnOnce(&'static str) -> Option<()> + Send + 'static,
+) -> anyhow::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            if interrupted(name).is_some() {
+                std::process::exit(128 + signal);
+            }
+        }
+    });
+    Ok(handle)
 }
 
 /// Ends a recording's trace from another thread, where the guest is (`wasm-rr serve`

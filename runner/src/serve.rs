@@ -163,30 +163,19 @@ impl Traces {
     /// On SIGINT or SIGTERM, ends the traces of the requests in flight, says so, and exits
     /// as `wasmtime` would (128 + the signal).
     fn on_signal(self: Arc<Self>) -> Result<signal_hook::iterator::Handle> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-        let handle = signals.handle();
-        std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let name = if signal == SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
-                let in_flight = std::mem::take(&mut *lock(&self.in_flight));
-                for interrupter in in_flight.values() {
-                    if let Some(Err(error)) = interrupter.interrupt(name) {
-                        eprintln!("wasm-rr: interrupted by {name}: {error:#}");
-                    }
+        crate::rr_log::on_interruption(move |name| {
+            let in_flight = std::mem::take(&mut *lock(&self.in_flight));
+            for interrupter in in_flight.values() {
+                if let Some(Err(error)) = interrupter.interrupt(name) {
+                    eprintln!("wasm-rr: interrupted by {name}: {error:#}");
                 }
-                eprintln!(
-                    "wasm-rr: interrupted by {name}: the traces of the {} requests in flight end there",
-                    in_flight.len()
-                );
-                std::process::exit(128 + signal);
             }
-        });
-        Ok(handle)
+            eprintln!(
+                "wasm-rr: interrupted by {name}: the traces of the {} requests in flight end there",
+                in_flight.len()
+            );
+            Some(())
+        })
     }
 }
 
@@ -332,14 +321,7 @@ impl<R: RequestLogs> Server<R> {
         });
         match receiver.await {
             // The client has all of the response only once its trace is complete.
-            Ok(Ok(response)) => Ok(response.map(|body| {
-                EndsAfter {
-                    body,
-                    body_ended: false,
-                    after: Some(log_ended),
-                }
-                .boxed_unsync()
-            })),
+            Ok(Ok(response)) => Ok(EndsAfter::new(response, log_ended)),
             Ok(Err(code)) => bail!("the handler answered with the error {code:?}"),
             Err(_) => match guest.await? {
                 Ok(Outcome::Trap(message)) => bail!("the handler trapped: {message}"),
@@ -359,12 +341,38 @@ fn internal_error() -> hyper::Response<HyperOutgoingBody> {
     response
 }
 
-/// A response body that ends only once `after` fires (the request's trace is complete), so
-/// that a client that has the whole response can rely on its trace.
+/// A response body whose end reaches the client only once `after` fires (the request's
+/// trace is complete), so that a client that has the whole response can rely on its trace.
+/// The end is the body's, or, for a response with a `content-length` (which hyper ends
+/// itself once it has sent that much), the frame that holds its last bytes.
 struct EndsAfter {
     body: HyperOutgoingBody,
-    body_ended: bool,
+    /// Bytes of a `content-length` not yet sent.
+    remaining: Option<u64>,
+    /// The frame, or the end (`None`), held until `after` fires.
+    held: Option<Option<hyper::body::Frame<bytes::Bytes>>>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl EndsAfter {
+    fn new(
+        response: hyper::Response<HyperOutgoingBody>,
+        after: tokio::sync::oneshot::Receiver<()>,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let remaining = response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok()?.parse().ok());
+        response.map(|body| {
+            EndsAfter {
+                body,
+                remaining,
+                held: None,
+                after: Some(after),
+            }
+            .boxed_unsync()
+        })
+    }
 }
 
 impl hyper::body::Body for EndsAfter {
@@ -377,9 +385,24 @@ impl hyper::body::Body for EndsAfter {
     ) -> std::task::Poll<Option<std::result::Result<hyper::body::Frame<Self::Data>, Self::Error>>>
     {
         use std::task::Poll;
-        if !self.body_ended {
+        if self.held.is_none() {
             match std::pin::Pin::new(&mut self.body).poll_frame(context) {
-                Poll::Ready(None) => self.body_ended = true,
+                Poll::Ready(Some(Ok(frame))) => {
+                    let sent = frame.data_ref().map_or(0, |data| data.len() as u64);
+                    let last = match self.remaining.as_mut() {
+                        Some(remaining) if *remaining > sent => {
+                            *remaining -= sent;
+                            false
+                        }
+                        Some(_) => true,
+                        None => false,
+                    };
+                    if !last {
+                        return Poll::Ready(Some(Ok(frame)));
+                    }
+                    self.held = Some(Some(frame));
+                }
+                Poll::Ready(None) => self.held = Some(None),
                 other => return other,
             }
         }
@@ -389,17 +412,14 @@ impl hyper::body::Body for EndsAfter {
             }
             self.after = None;
         }
-        Poll::Ready(None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn trace_names_start_with_the_utc_time() {
-        let time = UNIX_EPOCH + Duration::from_millis(1_795_268_220_123);
-        assert_eq!(super::utc_stamp(time), "20261121T133700.123Z");
+        match self.held.take() {
+            Some(Some(frame)) => {
+                // What follows the last bytes is the body's own end.
+                self.held = None;
+                self.remaining = None;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            _ => Poll::Ready(None),
+        }
     }
 }

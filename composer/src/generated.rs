@@ -1,11 +1,14 @@
-//! Composing an HTTP handler (an app that exports `wasi:http/incoming-handler`).
+//! The small components that the composer generates from a few lines of WAT each
+//! (`generated/*.wat`) and a world of wit/rr-log.wit, which gives them their types.
 //!
-//! The interposer cannot export a function that takes the host's `wasi:http/types`
-//! resources while it exports its own, so two small components carry the host's request
-//! to it (see `request-slot` in wit/rr-log.wit and docs/src/serving.md): the *front*
-//! is the composed component's `wasi:http/incoming-handler`; it puts the host's request in
-//! the *slot*, from which the interposer takes it when the front asks it to accept it.
-//! Both are generated here from their WAT and the worlds in wit/.
+//! - For an HTTP handler (an app that exports `wasi:http/incoming-handler`): the interposer
+//!   cannot export a function that takes the host's `wasi:http/types` resources while it
+//!   exports its own, so two components carry the host's request to it (see
+//!   `request-slot` in wit/rr-log.wit and docs/src/serving.md). The *front* is the
+//!   composed component's `wasi:http/incoming-handler`; it puts the host's request in the
+//!   *slot*, from which the interposer takes it when the front asks it to accept it.
+//! - For `compose --log passthrough`: an `rr:log` in passthrough mode, so that the
+//!   composed component needs no host that provides one.
 
 use crate::component_from_core;
 use anyhow::{Context, Result};
@@ -55,12 +58,21 @@ const WIT: &[(&str, &str)] = &[
 
 /// The slot component (world `rr:log/slot`).
 pub fn slot() -> Result<Vec<u8>> {
-    component("slot", include_str!("serve/slot.wat")).context("building the request slot")
+    component("slot", include_str!("generated/slot.wat")).context("building the request slot")
 }
 
 /// The front component (world `rr:log/front`).
 pub fn front() -> Result<Vec<u8>> {
-    component("front", include_str!("serve/front.wat")).context("building the handler front")
+    component("front", include_str!("generated/front.wat")).context("building the handler front")
+}
+
+/// The passthrough `rr:log` (world `rr:log/passthrough-log`).
+pub fn passthrough_log() -> Result<Vec<u8>> {
+    component(
+        "passthrough-log",
+        include_str!("generated/passthrough_log.wat"),
+    )
+    .context("building the passthrough rr:log")
 }
 
 /// A component of the `rr:log` world `world`, whose core module is `wat`.
