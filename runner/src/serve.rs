@@ -321,7 +321,7 @@ impl<R: RequestLogs> Server<R> {
         });
         match receiver.await {
             // The client has all of the response only once its trace is complete.
-            Ok(Ok(response)) => Ok(EndsAfter::new(response, log_ended)),
+            Ok(Ok(response)) => Ok(EndsAfter::wrap(response, log_ended)),
             Ok(Err(code)) => bail!("the handler answered with the error {code:?}"),
             Err(_) => match guest.await? {
                 Ok(Outcome::Trap(message)) => bail!("the handler trapped: {message}"),
@@ -355,7 +355,8 @@ struct EndsAfter {
 }
 
 impl EndsAfter {
-    fn new(
+    /// `response`, whose end waits for `after`.
+    fn wrap(
         response: hyper::Response<HyperOutgoingBody>,
         after: tokio::sync::oneshot::Receiver<()>,
     ) -> hyper::Response<HyperOutgoingBody> {
