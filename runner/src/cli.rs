@@ -38,6 +38,8 @@ pub enum TraceFormat {
     Json,
     /// Compact binary: for speed and size
     Binary,
+    /// Compact binary, compressed with zstd: for input that compresses (text, logs, JSON)
+    Zstd,
 }
 
 impl From<TraceFormat> for wasm_rr_trace::file::Format {
@@ -45,6 +47,7 @@ impl From<TraceFormat> for wasm_rr_trace::file::Format {
         match format {
             TraceFormat::Json => wasm_rr_trace::file::Format::Json,
             TraceFormat::Binary => wasm_rr_trace::file::Format::Binary,
+            TraceFormat::Zstd => wasm_rr_trace::file::Format::Zstd,
         }
     }
 }
@@ -58,7 +61,7 @@ pub struct ConvertArgs {
     pub input: PathBuf,
     /// The trace to write
     pub output: PathBuf,
-    /// The format to write; by default binary for a `.bin` output, else JSON
+    /// The format to write; by default binary for a `.bin` output, zstd for `.zst` (`.bin.zst`), else JSON
     #[arg(short, long, value_enum)]
     pub format: Option<TraceFormat>,
 }
@@ -111,7 +114,7 @@ pub struct RecordArgs {
     /// Where to write the trace
     #[arg(short, long, value_name = "TRACE", default_value = DEFAULT_TRACE)]
     pub trace: PathBuf,
-    /// The trace's format; by default binary for a `.bin` trace, else JSON
+    /// The trace's format; by default binary for a `.bin` trace, zstd for `.zst` (`.bin.zst`), else JSON
     #[arg(short, long, value_enum)]
     pub format: Option<TraceFormat>,
     /// An HTTP request header whose values the trace keeps only as a keyed hash, besides

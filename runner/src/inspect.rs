@@ -71,6 +71,7 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode> {
         let format = match reader.format() {
             Format::Json => "JSON",
             Format::Binary => "binary",
+            Format::Zstd => "binary, zstd",
         };
         if args.json {
             let mut value = summary.json();

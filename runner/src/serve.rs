@@ -216,6 +216,7 @@ fn trace_name(
     let extension = match format {
         Format::Json => "json",
         Format::Binary => "bin",
+        Format::Zstd => "bin.zst",
     };
     format!(
         "{}-{number:06}-{method}-{slug}.{extension}",

@@ -254,3 +254,59 @@ fn then_live_goes_on_with_the_real_host_where_the_trace_ends() {
     );
     assert!(said.contains("the run went on live after event"), "{said}");
 }
+
+#[test]
+fn a_zstd_trace_records_replays_converts_and_is_small_for_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("read_stdin");
+    let input: String = (0..20_000)
+        .map(|n| {
+            format!("{{\"line\": {n}, \"level\": \"info\", \"message\": \"request served\"}}\n")
+        })
+        .collect();
+    let trace = dir.path().join("run.bin.zst");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(&trace)
+        .stdin(
+            std::fs::File::open({
+                let path = dir.path().join("input.txt");
+                std::fs::write(&path, &input).unwrap();
+                path
+            })
+            .unwrap(),
+        ));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    let size = std::fs::metadata(&trace).unwrap().len();
+    assert!(
+        size * 10 < input.len() as u64 * 3,
+        "{size} bytes of trace for {} bytes of input",
+        input.len()
+    );
+
+    let replayed = replay(&app, &trace);
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), stdout(&recorded));
+
+    let summary = stdout(&run(wasm_rr().arg("inspect").arg(&trace)));
+    assert!(summary.contains("(binary, zstd, format 4)"), "{summary}");
+
+    // To JSON and back: the same bytes; `-f zstd` names the format for any file name.
+    let json = dir.path().join("run.json");
+    let again = dir.path().join("again.trace");
+    for (from, to, format) in [(&trace, &json, None), (&json, &again, Some("zstd"))] {
+        let mut convert = wasm_rr();
+        convert.arg("convert").arg(from).arg(to);
+        if let Some(format) = format {
+            convert.args(["-f", format]);
+        }
+        let out = run(&mut convert);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&trace).unwrap()
+    );
+}

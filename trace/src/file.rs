@@ -8,8 +8,11 @@
 //!   language splits records without knowing the events: an event's record (tag 0) holds the
 //!   very bytes the interposer sends (a wall-clock reading takes 13 bytes); the end's (tag 1)
 //!   the outcome's JSON. For speed and size.
+//! - [`Format::Zstd`]: a binary trace compressed as one zstd stream (`.bin.zst`), flushed
+//!   block by block as the binary one is. For recorded input that compresses: text, logs.
 //!
-//! Readers tell the formats apart by the first line. Every read is bounded: a line, a
+//! Readers tell the formats apart by the first bytes: zstd's magic number, else the first
+//! line. Every read is bounded: a line, a
 //! record and an event have maximum sizes, so a hostile file costs no more memory than a
 //! good one. A trace whose recording was killed has no end: it reads up to its last whole
 //! event, and then says it was cut short.
@@ -42,14 +45,117 @@ const END_TAG: u8 = 1;
 pub enum Format {
     Json,
     Binary,
+    /// A binary trace, compressed with zstd.
+    Zstd,
 }
 
+/// The first bytes of a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+/// zstd's level for traces: fast enough to keep up with a recording on one core.
+const ZSTD_LEVEL: i32 = 3;
+
 impl Format {
-    /// The format a trace file's name asks for: binary for `.bin`, else JSON.
+    /// The format a trace file's name asks for: binary for `.bin`, compressed binary for
+    /// `.zst` (`.bin.zst`), else JSON.
     pub fn for_path(path: &Path) -> Format {
         match path.extension().and_then(|extension| extension.to_str()) {
             Some("bin") => Format::Binary,
+            Some("zst") => Format::Zstd,
             _ => Format::Json,
+        }
+    }
+
+    /// Whether the records are binary (in a compressed stream or not).
+    fn is_binary(self) -> bool {
+        self != Format::Json
+    }
+}
+
+/// Where a trace is written: the file, or a zstd stream into it.
+enum Output {
+    File(File),
+    Zstd(zstd::Encoder<'static, File>),
+    /// After the end: nothing more goes in.
+    Closed,
+}
+
+impl Output {
+    fn new(file: File, format: Format) -> std::io::Result<Output> {
+        Ok(match format {
+            Format::Zstd => Output::Zstd(zstd::Encoder::new(file, ZSTD_LEVEL)?),
+            _ => Output::File(file),
+        })
+    }
+
+    /// Ends the zstd stream, if any.
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Output::File(mut file) => file.flush(),
+            Output::Zstd(encoder) => encoder.finish()?.flush(),
+            Output::Closed => Ok(()),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::File(file) => file.write(bytes),
+            Output::Zstd(encoder) => encoder.write(bytes),
+            Output::Closed => Err(std::io::Error::other("the trace has ended")),
+        }
+    }
+
+    /// For zstd, ends the current block: what is written so far is then readable.
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::File(file) => file.flush(),
+            Output::Zstd(encoder) => encoder.flush(),
+            Output::Closed => Ok(()),
+        }
+    }
+}
+
+/// Where a trace is read from: the file, or the zstd stream in it.
+enum Input {
+    File(File),
+    Zstd(zstd::Decoder<'static, BufReader<File>>),
+}
+
+impl Input {
+    /// The file's input, decompressed when it starts with zstd's magic number.
+    fn open(mut file: File) -> std::io::Result<(Input, bool)> {
+        use std::io::Seek;
+        let mut magic = [0u8; 4];
+        let compressed = file.read_exact(&mut magic).is_ok() && magic == ZSTD_MAGIC;
+        file.rewind()?;
+        Ok(if compressed {
+            (Input::Zstd(zstd::Decoder::new(file)?), true)
+        } else {
+            (Input::File(file), false)
+        })
+    }
+
+    /// How far into the file reading is, in bytes.
+    fn position(&mut self) -> u64 {
+        use std::io::Seek;
+        match self {
+            Input::File(file) => file.stream_position().unwrap_or(0),
+            Input::Zstd(decoder) => decoder.get_mut().stream_position().unwrap_or(0),
+        }
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::File(file) => file.read(buffer),
+            // A recording that was killed leaves its stream without an end: what it holds
+            // is read, then the trace is cut short, as a binary one would be.
+            Input::Zstd(decoder) => match decoder.read(buffer) {
+                Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
+                other => other,
+            },
         }
     }
 }
@@ -98,7 +204,7 @@ fn error(path: &Path, line: Option<u64>, e: impl fmt::Display) -> TraceError {
 
 /// Writes a trace file event by event.
 pub struct TraceWriter {
-    out: BufWriter<File>,
+    out: BufWriter<Output>,
     /// The trace's path.
     path: PathBuf,
     /// Where the trace is written until it is complete, when it replaces a file only then.
@@ -136,14 +242,15 @@ impl TraceWriter {
         header: &Header,
         format: Format,
     ) -> Result<Self, TraceError> {
+        let output = Output::new(file, format).map_err(|e| error(path, None, e))?;
         let mut writer = TraceWriter {
-            out: BufWriter::with_capacity(1 << 16, file),
+            out: BufWriter::with_capacity(1 << 16, output),
             path: path.into(),
             temporary,
             format,
             line: String::new(),
         };
-        if format == Format::Binary {
+        if format.is_binary() {
             writer.write(BINARY_MAGIC)?;
         }
         writer.write_line(header)?;
@@ -154,7 +261,7 @@ impl TraceWriter {
     pub fn event(&mut self, event: &Event) -> Result<(), TraceError> {
         match self.format {
             Format::Json => self.write_line(event),
-            Format::Binary => {
+            Format::Binary | Format::Zstd => {
                 let mut bytes = Vec::new();
                 event.encode(&mut bytes);
                 self.event_bytes(&bytes)
@@ -178,7 +285,7 @@ impl TraceWriter {
                 })?;
                 self.write_line(&event)
             }
-            Format::Binary => self.record(EVENT_TAG, bytes),
+            Format::Binary | Format::Zstd => self.record(EVENT_TAG, bytes),
         }
     }
 
@@ -198,12 +305,16 @@ impl TraceWriter {
         };
         match self.format {
             Format::Json => self.write_line(&EndLine { end: outcome })?,
-            Format::Binary => {
+            Format::Binary | Format::Zstd => {
                 let json = serde_json::to_vec(&outcome).map_err(|e| error(&self.path, None, e))?;
                 self.record(END_TAG, &json)?;
             }
         }
-        self.out.flush().map_err(|e| error(&self.path, None, e))?;
+        let out = std::mem::replace(&mut self.out, BufWriter::new(Output::Closed));
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(Output::finish)
+            .map_err(|e| error(&self.path, None, e))?;
         if let Some(temporary) = self.temporary.take() {
             std::fs::rename(&temporary, &self.path).map_err(|e| error(&self.path, None, e))?;
         }
@@ -279,7 +390,7 @@ enum RecordRead {
 
 /// Reads a trace file event by event, in either format.
 pub struct TraceReader {
-    input: BufReader<File>,
+    input: BufReader<Input>,
     path: PathBuf,
     format: Format,
     /// JSON: the line the last event was read from.
@@ -303,8 +414,9 @@ impl TraceReader {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<(Self, Header), TraceError> {
         let file = File::open(path).map_err(|e| error(path, None, e))?;
+        let (input, compressed) = Input::open(file).map_err(|e| error(path, None, e))?;
         let mut reader = TraceReader {
-            input: BufReader::with_capacity(1 << 16, file),
+            input: BufReader::with_capacity(1 << 16, input),
             path: path.into(),
             format: Format::Json,
             line_number: 0,
@@ -317,7 +429,11 @@ impl TraceReader {
         };
         let mut first = reader.next_line(MAX_HEADER_BYTES)?;
         if first && reader.current_line() == &BINARY_MAGIC[..BINARY_MAGIC.len() - 1] {
-            reader.format = Format::Binary;
+            reader.format = if compressed {
+                Format::Zstd
+            } else {
+                Format::Binary
+            };
             first = reader.next_line(MAX_HEADER_BYTES)?;
         }
         if !first {
@@ -354,7 +470,7 @@ impl TraceReader {
     pub fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
         match self.format {
             Format::Json => self.next_json_event(),
-            Format::Binary => {
+            Format::Binary | Format::Zstd => {
                 let Some(bytes) = self.next_event_bytes()? else {
                     return Ok(None);
                 };
@@ -481,8 +597,7 @@ impl TraceReader {
 
     /// How far into the file the reader is, in bytes (for progress: it asks the system).
     pub fn bytes_read(&mut self) -> u64 {
-        use std::io::Seek;
-        self.input.stream_position().unwrap_or(0)
+        self.input.get_mut().position()
     }
 
     /// How many events have been read.
@@ -525,7 +640,7 @@ impl TraceReader {
                 line: Some(self.line_number),
                 message: message.into(),
             },
-            Format::Binary => self.event_error(message),
+            Format::Binary | Format::Zstd => self.event_error(message),
         }
     }
 
@@ -538,7 +653,9 @@ impl TraceReader {
             line,
             message: match self.format {
                 Format::Json => message,
-                Format::Binary => format!("event {}: {message}", self.events_read + 1),
+                Format::Binary | Format::Zstd => {
+                    format!("event {}: {message}", self.events_read + 1)
+                }
             },
         }
     }

@@ -36,6 +36,7 @@ fn seed_trace(dir: &Path, format: Format) -> Vec<u8> {
     let path = dir.join(match format {
         Format::Json => "seed.json",
         Format::Binary => "seed.bin",
+        Format::Zstd => "seed.bin.zst",
     });
     let header = Header {
         wasm_rr_trace: FORMAT_VERSION,
