@@ -41,6 +41,8 @@ pub enum Mode {
     /// Recording to a binary trace.
     RecordBinary,
     ReplayBinary,
+    /// Recording to a zstd-compressed binary trace (`stdin_copy` only, not in [`MODES`]).
+    RecordZstd,
 }
 
 const MODES: [Mode; 5] = [
@@ -59,6 +61,7 @@ impl Mode {
             Mode::Replay => "replay",
             Mode::RecordBinary => "record (binary)",
             Mode::ReplayBinary => "replay (binary)",
+            Mode::RecordZstd => "record (zstd)",
         }
     }
 
@@ -105,6 +108,8 @@ pub struct Report {
     pub cases: Vec<CaseResult>,
     /// `wasm-rr serve`, plain then recording.
     pub serve: ServeResult,
+    /// `stdin_copy` recorded into a zstd-compressed trace.
+    pub zstd: Option<ZstdResult>,
     pub cores: usize,
     pub date: String,
     pub runs: usize,
@@ -210,10 +215,17 @@ pub fn run(config: &Config) -> Result<Report, String> {
         println!("{}: {}", case.name, case.what);
         results.push(run_case(case, config.runs, work.path())?);
     }
+    let zstd = cases
+        .iter()
+        .zip(&results)
+        .find(|(case, _)| case.name == "stdin_copy")
+        .map(|(case, result)| run_zstd(case, result, config.runs, work.path()))
+        .transpose()?;
     let serve = run_serve(config, work.path());
     let report = Report {
         cases: results,
         serve,
+        zstd,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         date: today(),
         runs: config.runs,
@@ -289,6 +301,7 @@ fn empty_trace_bytes(case: &Case, mode: Mode, work: &Path) -> Result<u64, String
 fn trace_path(case: &Case, mode: Mode, work: &Path) -> PathBuf {
     let extension = match mode {
         Mode::RecordBinary | Mode::ReplayBinary => "bin",
+        Mode::RecordZstd => "bin.zst",
         _ => "json",
     };
     work.join(format!("{}.{extension}", case.name))
@@ -306,7 +319,9 @@ fn run_once(case: &Case, mode: Mode, work: &Path, cache: &Path) -> Result<(Durat
     let trace = trace_path(case, mode, work);
     match mode {
         Mode::Plain => command.arg("run").arg(app),
-        Mode::Record | Mode::RecordBinary => command.arg("record").arg(app).arg("-t").arg(trace),
+        Mode::Record | Mode::RecordBinary | Mode::RecordZstd => {
+            command.arg("record").arg(app).arg("-t").arg(trace)
+        }
         Mode::Replay | Mode::ReplayBinary => command.arg("replay").arg(app).arg(trace),
     };
     if !mode.is_replay() {
@@ -464,6 +479,23 @@ fn targets(report: &Report) -> Vec<Target> {
             });
         }
     }
+    if let Some(zstd) = &report.zstd {
+        let share = zstd.trace_bytes as f64 / zstd.input_bytes.max(1) as f64;
+        targets.push(Target {
+            figure: "zstd trace of `stdin_copy` (text), size / input".into(),
+            target: "at most 30%".into(),
+            measured: format!("{:.1}%", share * 100.0),
+            met: share <= 0.3,
+            why: "",
+        });
+        targets.push(Target {
+            figure: "`stdin_copy` record (zstd) / plain".into(),
+            target: "at most 1.5".into(),
+            measured: format!("{:.2}", zstd.record_ratio),
+            met: zstd.record_ratio <= 1.5,
+            why: why("stdin_copy"),
+        });
+    }
     let serve = &report.serve;
     let kept = serve.recorded[0].throughput / serve.plain.throughput;
     targets.push(Target {
@@ -620,6 +652,43 @@ fn chart(report: &Report) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// A case recorded into a zstd-compressed trace.
+pub struct ZstdResult {
+    /// Median time to record, over the plain run's.
+    pub record_ratio: f64,
+    pub trace_bytes: u64,
+    pub input_bytes: u64,
+}
+
+/// Records `case` (whose plain run `result` measured) into a zstd trace `runs` times.
+fn run_zstd(
+    case: &Case,
+    result: &CaseResult,
+    runs: usize,
+    work: &Path,
+) -> Result<ZstdResult, String> {
+    let cache = work.join("cache");
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        times.push(
+            run_once(case, Mode::RecordZstd, work, &cache)?
+                .0
+                .as_secs_f64(),
+        );
+    }
+    let size = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|m| m.len())
+            .map_err(|e| e.to_string())
+    };
+    let input = case.stdin.as_deref().ok_or("no stdin to compress")?;
+    Ok(ZstdResult {
+        record_ratio: median(&mut times) / result.medians[0],
+        trace_bytes: size(&trace_path(case, Mode::RecordZstd, work))?,
+        input_bytes: size(input)?,
+    })
 }
 
 /// Throughput and latency of one way of serving.

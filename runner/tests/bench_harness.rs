@@ -36,6 +36,8 @@ fn the_benchmark_harness_runs_every_case_and_writes_its_report() {
     }
     // 1,000 clock reads: at least one event each.
     assert!(report.case("clock_loop").unwrap().trace_events >= 1000);
+    let zstd = report.zstd.as_ref().expect("the zstd measurement");
+    assert!(zstd.trace_bytes > 0 && zstd.record_ratio > 0.0);
     let serve = &report.serve;
     assert!(serve.plain.throughput > 0.0 && serve.recorded.iter().all(|r| r.throughput > 0.0));
     let markdown = std::fs::read_to_string(out.path().join("benchmarks.md")).unwrap();
