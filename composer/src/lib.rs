@@ -185,13 +185,11 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
     }
 
     if log == LogSource::Passthrough {
-        let provider = Package::from_bytes(
+        let provider_node = instantiate_bytes(
+            &mut graph,
             "wasm-rr:passthrough-log",
-            None,
             generated::passthrough_log()?,
-            graph.types_mut(),
         )?;
-        let provider_node = instantiate(&mut graph, provider)?;
         let source = graph.alias_instance_export(provider_node, RR_LOG_IMPORT)?;
         graph
             .set_instantiation_argument(interposer_node, RR_LOG_IMPORT, source)
@@ -211,8 +209,7 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
     if !unused.is_empty() {
         let stub = trapping_stub(&mut resolve, interposer_world, &unused)
             .context("building the stub for unused interfaces")?;
-        let stub_package = Package::from_bytes("wasm-rr:stub", None, stub, graph.types_mut())?;
-        let stub_node = instantiate(&mut graph, stub_package)?;
+        let stub_node = instantiate_bytes(&mut graph, "wasm-rr:stub", stub)?;
         for import in &unused {
             let source = graph.alias_instance_export(stub_node, import)?;
             graph
@@ -238,7 +235,7 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
         .context("encoding the composed component")
 }
 
-/// Wires the slot and the front in front of the app's `handler` export (see [`serve`]), and
+/// Wires the slot and the front in front of the app's `handler` export (see [`generated`]), and
 /// gives the front's handler, which the composition exports in its place.
 fn serve_through_front(
     graph: &mut CompositionGraph,
@@ -246,15 +243,8 @@ fn serve_through_front(
     interposer_node: NodeId,
     handler: &str,
 ) -> Result<NodeId> {
-    let slot = Package::from_bytes("wasm-rr:slot", None, generated::slot()?, graph.types_mut())?;
-    let slot_node = instantiate(graph, slot)?;
-    let front = Package::from_bytes(
-        "wasm-rr:front",
-        None,
-        generated::front()?,
-        graph.types_mut(),
-    )?;
-    let front_node = instantiate(graph, front)?;
+    let slot_node = instantiate_bytes(graph, "wasm-rr:slot", generated::slot()?)?;
+    let front_node = instantiate_bytes(graph, "wasm-rr:front", generated::front()?)?;
     let slot_export = graph.alias_instance_export(slot_node, generated::REQUEST_SLOT)?;
     let incoming = graph.alias_instance_export(interposer_node, generated::INCOMING)?;
     let guest_http =
@@ -273,6 +263,12 @@ fn serve_through_front(
             .with_context(|| format!("wiring `{import}` of the handler's composition"))?;
     }
     Ok(graph.alias_instance_export(front_node, generated::FRONT_HANDLER)?)
+}
+
+/// An instance of the component `bytes`, registered as package `name`.
+fn instantiate_bytes(graph: &mut CompositionGraph, name: &str, bytes: Vec<u8>) -> Result<NodeId> {
+    let package = Package::from_bytes(name, None, bytes, graph.types_mut())?;
+    instantiate(graph, package)
 }
 
 fn instantiate(graph: &mut CompositionGraph, package: Package) -> Result<NodeId> {

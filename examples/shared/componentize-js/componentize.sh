@@ -2,6 +2,7 @@
 #
 #   . "$here/../shared/componentize-js/componentize.sh"
 #   componentize_js_prepare NAME "$@"   # checks OUT, installs the toolchain, fills $src
+#   (or, alone: componentize_js_install TOOLCHAINS_DIR)
 #   componentize_js WORLD [DISABLED_FEATURE...]   # builds $src into OUT
 #
 # Between the two, the example may add WIT packages to $src/wit/deps ($root is the
@@ -18,21 +19,13 @@
 
 COMPONENTIZE_JS_VERSION=0.23.0
 
-componentize_js_prepare() {
-  local name=$1
-  shift
-  if [ $# -ne 1 ]; then
-    echo "usage: bash examples/$name/build.sh OUT" >&2
-    exit 2
-  fi
-  out=$1
-  case $out in /*) ;; *) out=$PWD/$out ;; esac
+# Installs the pinned toolchain into TOOLCHAINS/componentize-js-<version> unless it is
+# there (jco and preview2-shim come with it: the JavaScript rr:log host's tests use them);
+# sets $tool to that directory and $cjs_dir to this one.
+componentize_js_install() {
+  local toolchains=$1
   cjs_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-  root=$(cd "$cjs_dir/../../.." && pwd)
-  local here=$root/examples/$name
-  local toolchains=${WASM_RR_TOOLCHAINS:-$root/target/toolchains}
   tool=$toolchains/componentize-js-$COMPONENTIZE_JS_VERSION
-
   mkdir -p "$toolchains"
   (
     flock 8
@@ -47,6 +40,21 @@ componentize_js_prepare() {
       touch "$tool/.installed"
     fi
   ) 8>"$tool.lock"
+}
+
+componentize_js_prepare() {
+  local name=$1
+  shift
+  if [ $# -ne 1 ]; then
+    echo "usage: bash examples/$name/build.sh OUT" >&2
+    exit 2
+  fi
+  out=$1
+  case $out in /*) ;; *) out=$PWD/$out ;; esac
+  cjs_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  root=$(cd "$cjs_dir/../../.." && pwd)
+  local here=$root/examples/$name
+  componentize_js_install "${WASM_RR_TOOLCHAINS:-$root/target/toolchains}"
 
   # componentize-js keeps the path of its work directory and of the source's directory in
   # the snapshot, so both are fixed paths, one per example, shared by every build of it on
