@@ -56,35 +56,55 @@ const WIT: &[(&str, &str)] = &[
     ("rr-log.wit", include_str!("../../wit/rr-log.wit")),
 ];
 
-/// The slot component (world `rr:log/slot`).
-pub fn slot() -> Result<Vec<u8>> {
-    component("slot", include_str!("generated/slot.wat")).context("building the request slot")
-}
-
-/// The front component (world `rr:log/front`).
-pub fn front() -> Result<Vec<u8>> {
-    component("front", include_str!("generated/front.wat")).context("building the handler front")
+/// The slot and the front components (worlds `rr:log/slot` and `rr:log/front`).
+pub fn slot_and_front() -> Result<(Vec<u8>, Vec<u8>)> {
+    let wit = RrLogWit::parse()?;
+    let slot = wit
+        .component("slot", include_str!("generated/slot.wat"))
+        .context("building the request slot")?;
+    let front = wit
+        .component("front", include_str!("generated/front.wat"))
+        .context("building the handler front")?;
+    Ok((slot, front))
 }
 
 /// The passthrough `rr:log` (world `rr:log/passthrough-log`).
 pub fn passthrough_log() -> Result<Vec<u8>> {
-    component(
-        "passthrough-log",
-        include_str!("generated/passthrough_log.wat"),
-    )
-    .context("building the passthrough rr:log")
+    RrLogWit::parse()?
+        .component(
+            "passthrough-log",
+            include_str!("generated/passthrough_log.wat"),
+        )
+        .context("building the passthrough rr:log")
 }
 
-/// A component of the `rr:log` world `world`, whose core module is `wat`.
-fn component(world: &str, wat: &str) -> Result<Vec<u8>> {
-    let mut resolve = Resolve::default();
-    let mut package = None;
-    for (name, source) in WIT {
-        package = Some(resolve.push_str(name, source)?);
+/// The `rr:log` package, parsed with the WASI packages it uses.
+struct RrLogWit {
+    resolve: Resolve,
+    package: wit_parser::PackageId,
+}
+
+impl RrLogWit {
+    fn parse() -> Result<RrLogWit> {
+        let mut resolve = Resolve::default();
+        let mut package = None;
+        for (name, source) in WIT {
+            package = Some(resolve.push_str(name, source)?);
+        }
+        let package = package.context("no WIT")?;
+        Ok(RrLogWit { resolve, package })
     }
-    let package = package.context("no WIT")?;
-    let world = resolve.select_world(&[package], Some(world))?;
-    let mut module = wat::parse_str(wat)?;
-    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)?;
-    component_from_core(&module)
+
+    /// A component of the world `world`, whose core module is `wat`.
+    fn component(&self, world: &str, wat: &str) -> Result<Vec<u8>> {
+        let world = self.resolve.select_world(&[self.package], Some(world))?;
+        let mut module = wat::parse_str(wat)?;
+        wit_component::embed_component_metadata(
+            &mut module,
+            &self.resolve,
+            world,
+            StringEncoding::UTF8,
+        )?;
+        component_from_core(&module)
+    }
 }

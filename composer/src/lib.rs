@@ -243,8 +243,9 @@ fn serve_through_front(
     interposer_node: NodeId,
     handler: &str,
 ) -> Result<NodeId> {
-    let slot_node = instantiate_bytes(graph, "wasm-rr:slot", generated::slot()?)?;
-    let front_node = instantiate_bytes(graph, "wasm-rr:front", generated::front()?)?;
+    let (slot, front) = generated::slot_and_front()?;
+    let slot_node = instantiate_bytes(graph, "wasm-rr:slot", slot)?;
+    let front_node = instantiate_bytes(graph, "wasm-rr:front", front)?;
     let slot_export = graph.alias_instance_export(slot_node, generated::REQUEST_SLOT)?;
     let incoming = graph.alias_instance_export(interposer_node, generated::INCOMING)?;
     let guest_http =

@@ -693,7 +693,7 @@ fn run_zstd(
 
 /// Throughput and latency of one way of serving.
 #[derive(Clone, Copy, Default)]
-pub struct Served {
+pub struct ServeFigures {
     /// Requests per second.
     pub throughput: f64,
     /// Median and 99th percentile latency, seconds.
@@ -706,11 +706,11 @@ pub struct ServeResult {
     pub requests: usize,
     pub clients: usize,
     pub runs: usize,
-    pub plain: Served,
+    pub plain: ServeFigures,
     /// The composed component, not recording.
-    pub passthrough: Served,
+    pub passthrough: ServeFigures,
     /// JSON, binary.
-    pub recorded: [Served; 2],
+    pub recorded: [ServeFigures; 2],
 }
 
 /// Serves the `http_handler` example plain and recording, `runs` times each, interleaved.
@@ -732,7 +732,7 @@ fn run_serve(config: &Config, work: &Path) -> ServeResult {
     );
     let mut plain = Vec::new();
     let mut passthrough = Vec::new();
-    let mut recorded: [Vec<Served>; 2] = Default::default();
+    let mut recorded: [Vec<ServeFigures>; 2] = Default::default();
     println!("serve: {requests} requests from {clients} clients");
     for run in 0..config.runs {
         plain.push(serve_load(&app, &[], requests, clients));
@@ -749,7 +749,7 @@ fn run_serve(config: &Config, work: &Path) -> ServeResult {
             recorded[i].push(serve_load(&app, &args, requests, clients));
         }
     }
-    let median_of = |runs: &[Served]| Served {
+    let median_of = |runs: &[ServeFigures]| ServeFigures {
         throughput: median(&mut runs.iter().map(|s| s.throughput).collect::<Vec<_>>()),
         p50: median(&mut runs.iter().map(|s| s.p50).collect::<Vec<_>>()),
         p99: median(&mut runs.iter().map(|s| s.p99).collect::<Vec<_>>()),
@@ -766,7 +766,7 @@ fn run_serve(config: &Config, work: &Path) -> ServeResult {
 
 /// Starts `wasm-rr serve APP ARGS`, warms it up, then sends `requests` requests from
 /// `clients` threads and measures them.
-fn serve_load(app: &Path, args: &[&str], requests: usize, clients: usize) -> Served {
+fn serve_load(app: &Path, args: &[&str], requests: usize, clients: usize) -> ServeFigures {
     let served = common::Served::start(app, args);
     let address = served.address;
     for _ in 0..clients {
@@ -795,7 +795,7 @@ fn serve_load(app: &Path, args: &[&str], requests: usize, clients: usize) -> Ser
     let elapsed = start.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    Served {
+    ServeFigures {
         throughput: latencies.len() as f64 / elapsed,
         p50: at(0.5),
         p99: at(0.99),

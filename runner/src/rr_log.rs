@@ -144,11 +144,11 @@ impl Recorder {
     /// says so, and exits as `wasmtime` would (128 + the signal). The guest is stopped
     /// wherever it is: its events until then are in the trace.
     pub fn on_signal(&self, trace: &Path) -> anyhow::Result<signal_hook::iterator::Handle> {
-        let state = Arc::clone(&self.state);
+        let interrupter = self.interrupter();
         let trace = trace.to_path_buf();
         on_interruption(move |name| {
             // None: the run has ended, and its own end is being written.
-            match end(&state, Outcome::Interrupted(name.into()))? {
+            match interrupter.interrupt(name)? {
                 Ok(()) => eprintln!(
                     "wasm-rr: interrupted by {name}: {} holds the run until then",
                     trace.display()
