@@ -9,9 +9,13 @@
 //!   *slot*, from which the interposer takes it when the front asks it to accept it.
 //! - For `compose --log passthrough`: an `rr:log` in passthrough mode, so that the
 //!   composed component needs no host that provides one.
+//! - For a bundle (`wasm-rr bundle`): the component holding the trace, and the *run front*,
+//!   the bundle's `wasi:cli/run`, which runs the app's and then has the bundle's `rr:log`
+//!   (hosts/bundle/, built with the interposer) check how the run ended.
 
 use crate::component_from_core;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use wasm_encoder::{ConstExpr, DataSection, Section};
 use wit_component::StringEncoding;
 use wit_parser::Resolve;
 
@@ -31,6 +35,20 @@ pub const FRONT_GUEST_INCOMING: &str = "rr:log/guest-incoming@0.1.0";
 pub const FRONT_GUEST_HANDLER: &str = "rr:log/guest-handler@0.1.0";
 /// The front's export, renamed to the app's own export name in the composition.
 pub const FRONT_HANDLER: &str = "wasi:http/incoming-handler@0.2.12";
+
+/// A command's export, without its version.
+pub const RUN: &str = "wasi:cli/run";
+/// The run front's import (the app's `run`) and export, renamed to the app's own export
+/// name in the composition.
+pub const FRONT_RUN: &str = "wasi:cli/run@0.2.12";
+/// The bundle's rr:log's import of the trace, and its export that the run front calls.
+pub const BUNDLED_TRACE: &str = "rr:log/bundled-trace@0.1.0";
+pub const BUNDLED_END: &str = "rr:log/bundled-end@0.1.0";
+/// The interposer's import that the bundle's rr:log serves, to check how the run ended.
+pub const EXIT: &str = "wasi:cli/exit@0.2.12";
+
+/// Where the trace starts in the data component's memory (see bundled_trace_data.wat).
+const BUNDLED_TRACE_OFFSET: u32 = 16;
 
 /// The WIT of `rr:log` and the WASI packages it uses, dependencies first.
 const WIT: &[(&str, &str)] = &[
@@ -78,6 +96,33 @@ pub fn passthrough_log() -> Result<Vec<u8>> {
         .context("building the passthrough rr:log")
 }
 
+/// A bundle's run front (world `rr:log/bundle-front`) and the component that holds its
+/// `trace` (world `rr:log/bundled-trace-data`).
+pub fn bundle_front_and_data(trace: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+    let wit = RrLogWit::parse()?;
+    let front = wit
+        .component("bundle-front", include_str!("generated/bundle_front.wat"))
+        .context("building the bundle's run front")?;
+    let size = trace.len() as u64;
+    let pages = (u64::from(BUNDLED_TRACE_OFFSET) + size).div_ceil(1 << 16);
+    if pages > 1 << 16 {
+        bail!("the trace is {size} bytes, more than a bundle can hold (4 GiB)");
+    }
+    let wat = include_str!("generated/bundled_trace_data.wat")
+        .replace("PAGES", &pages.to_string())
+        .replace("SIZE", &size.to_string());
+    let mut data = DataSection::new();
+    data.active(
+        0,
+        &ConstExpr::i32_const(BUNDLED_TRACE_OFFSET as i32),
+        trace.iter().copied(),
+    );
+    let data = wit
+        .component_with("bundled-trace-data", &wat, |module| data.append_to(module))
+        .context("building the bundled trace")?;
+    Ok((front, data))
+}
+
 /// The `rr:log` package, parsed with the WASI packages it uses.
 struct RrLogWit {
     resolve: Resolve,
@@ -97,8 +142,19 @@ impl RrLogWit {
 
     /// A component of the world `world`, whose core module is `wat`.
     fn component(&self, world: &str, wat: &str) -> Result<Vec<u8>> {
+        self.component_with(world, wat, |_| {})
+    }
+
+    /// [`RrLogWit::component`], with `finish` appending to the core module first.
+    fn component_with(
+        &self,
+        world: &str,
+        wat: &str,
+        finish: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Vec<u8>> {
         let world = self.resolve.select_world(&[self.package], Some(world))?;
         let mut module = wat::parse_str(wat)?;
+        finish(&mut module);
         wit_component::embed_component_metadata(
             &mut module,
             &self.resolve,

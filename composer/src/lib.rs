@@ -140,8 +140,42 @@ pub enum LogSource {
 /// The full name of the `rr:log` interface that the interposer imports.
 const RR_LOG_IMPORT: &str = "rr:log/log@0.1.0";
 
+/// What a bundle holds beside the app and the interposer.
+pub struct Bundled<'a> {
+    /// The bundle's `rr:log` component (world `rr:log/bundled-log`, hosts/bundle/).
+    pub log: &'a [u8],
+    /// The trace, in the form of `wasm_rr_trace::bundle`.
+    pub trace: &'a [u8],
+}
+
+/// Where the interposer's `rr:log` comes from.
+enum Log<'a> {
+    Host,
+    Passthrough,
+    Bundled(Bundled<'a>),
+}
+
 /// Puts `interposer` in front of `app` (a component) and returns the composed component.
 pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>> {
+    let log = match log {
+        LogSource::Host => Log::Host,
+        LogSource::Passthrough => Log::Passthrough,
+    };
+    compose_with_log(app, interposer, log)
+}
+
+/// A bundle: `app` (a command) with `interposer` in front, replaying the bundled trace with
+/// the bundle's own `rr:log`. Its only imports are stdout, stderr and exit (with the
+/// `wasi:io` types they use): every other interface the interposer imports comes from the
+/// trapping stub, since replay touches no host resource.
+pub fn bundle(app: &[u8], interposer: &[u8], bundled: Bundled<'_>) -> Result<Vec<u8>> {
+    compose_with_log(app, interposer, Log::Bundled(bundled))
+}
+
+/// The interfaces a bundle may import, if the app does.
+const BUNDLE_IMPORTS: &[&str] = &["wasi:cli/stdout", "wasi:cli/stderr", "wasi:cli/exit"];
+
+fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
         .context("reading the app component")?;
@@ -165,10 +199,14 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
         .cloned()
         .collect();
 
-    let handler = app_exports
-        .iter()
-        .find(|export| unversioned(export) == generated::INCOMING_HANDLER)
-        .cloned();
+    let exported = |name: &str| {
+        app_exports
+            .iter()
+            .find(|export| unversioned(export) == name)
+            .cloned()
+    };
+    let handler = exported(generated::INCOMING_HANDLER);
+    let run = exported(generated::RUN);
 
     // Every import of the app goes to the interposer: anything else would be unrecorded.
     for import in &app_imports {
@@ -184,16 +222,36 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
             .with_context(|| format!("wiring the app's import `{import}` to the interposer"))?;
     }
 
-    if log == LogSource::Passthrough {
-        let provider_node = instantiate_bytes(
-            &mut graph,
-            "wasm-rr:passthrough-log",
-            generated::passthrough_log()?,
-        )?;
-        let source = graph.alias_instance_export(provider_node, RR_LOG_IMPORT)?;
-        graph
-            .set_instantiation_argument(interposer_node, RR_LOG_IMPORT, source)
-            .context("wiring the interposer's rr:log to the passthrough log")?;
+    let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
+    let mut bundled_log = None;
+    match log {
+        Log::Host => {}
+        Log::Passthrough => {
+            let provider_node = instantiate_bytes(
+                &mut graph,
+                "wasm-rr:passthrough-log",
+                generated::passthrough_log()?,
+            )?;
+            wire(&mut graph, (provider_node, RR_LOG_IMPORT), interposer_node)?;
+        }
+        Log::Bundled(bundled) => {
+            if run.is_none() || handler.is_some() {
+                bail!("only a command (an app that exports `wasi:cli/run`) can be bundled");
+            }
+            let (front, data) = generated::bundle_front_and_data(bundled.trace)?;
+            let data_node = instantiate_bytes(&mut graph, "wasm-rr:bundled-trace", data)?;
+            let log_node =
+                instantiate_bytes(&mut graph, "wasm-rr:bundled-log", bundled.log.to_vec())?;
+            wire(&mut graph, (data_node, generated::BUNDLED_TRACE), log_node)?;
+            wire(&mut graph, (log_node, RR_LOG_IMPORT), interposer_node)?;
+            app_interfaces.retain(|name| BUNDLE_IMPORTS.contains(name));
+            if app_interfaces.contains(&unversioned(generated::EXIT)) {
+                // The run's end is checked when the guest exits.
+                wire(&mut graph, (log_node, generated::EXIT), interposer_node)?;
+            }
+            let front_node = instantiate_bytes(&mut graph, "wasm-rr:bundle-front", front)?;
+            bundled_log = Some((log_node, front_node));
+        }
     }
 
     // The interposer's imports of interfaces the app does not use come from a stub.
@@ -201,7 +259,6 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
     else {
         bail!("the interposer is not a component");
     };
-    let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
     if handler.is_some() {
         app_interfaces.push(unversioned(generated::REQUEST_SLOT));
     }
@@ -211,19 +268,22 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
             .context("building the stub for unused interfaces")?;
         let stub_node = instantiate_bytes(&mut graph, "wasm-rr:stub", stub)?;
         for import in &unused {
-            let source = graph.alias_instance_export(stub_node, import)?;
-            graph
-                .set_instantiation_argument(interposer_node, import, source)
-                .with_context(|| {
-                    format!("wiring the interposer's import `{import}` to the stub")
-                })?;
+            wire(&mut graph, (stub_node, import), interposer_node)?;
         }
     }
 
     for export in &app_exports {
-        let source = match &handler {
-            Some(handler) if handler == export => {
+        let source = match (&handler, &bundled_log) {
+            (Some(handler), _) if handler == export => {
                 serve_through_front(&mut graph, app_node, interposer_node, handler)?
+            }
+            (_, Some((log_node, front_node))) if run.as_ref() == Some(export) => {
+                let app_run = graph.alias_instance_export(app_node, export)?;
+                graph
+                    .set_instantiation_argument(*front_node, generated::FRONT_RUN, app_run)
+                    .context("wiring the app's run to the bundle's run front")?;
+                wire(&mut graph, (*log_node, generated::BUNDLED_END), *front_node)?;
+                graph.alias_instance_export(*front_node, generated::FRONT_RUN)?
             }
             _ => graph.alias_instance_export(app_node, export)?,
         };
@@ -233,6 +293,15 @@ pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>>
         .encode(EncodeOptions::default())
         .map_err(anyhow::Error::from)
         .context("encoding the composed component")
+}
+
+/// Gives `to` the export `name` of `from` for its import of the same name.
+fn wire(graph: &mut CompositionGraph, (from, name): (NodeId, &str), to: NodeId) -> Result<()> {
+    let source = graph.alias_instance_export(from, name)?;
+    graph
+        .set_instantiation_argument(to, name, source)
+        .with_context(|| format!("wiring `{name}`"))?;
+    Ok(())
 }
 
 /// Wires the slot and the front in front of the app's `handler` export (see [`generated`]), and

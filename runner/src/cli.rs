@@ -25,6 +25,7 @@ pub enum Command {
     Replay(ReplayArgs),
     Serve(ServeArgs),
     Compose(ComposeArgs),
+    Bundle(BundleArgs),
     Run(RunArgs),
     Convert(ConvertArgs),
     Inspect(InspectArgs),
@@ -253,6 +254,29 @@ pub struct ReplayArgs {
     pub then_live: bool,
     #[command(flatten)]
     pub guest: GuestOptions,
+}
+
+/// Bundle an app and a trace into one component that replays the recorded run anywhere.
+///
+/// The bundle holds the app, the interposer, the trace (any format, stored in its compact
+/// binary form) and an `rr:log` that replays it, so any WASI 0.2 host runs it, the stock
+/// `wasmtime run repro.wasm` and `jco run repro.wasm` included, with no wasm-rr. It imports
+/// nothing but stdout, stderr and exit: a replay touches no host resource. It reproduces
+/// the recorded run as `wasm-rr replay` does: the same output and exit status, and the same
+/// one-line error, with exit status 125, when the run diverges from the trace. Commands
+/// only: replay a handler's request traces with `wasm-rr replay`.
+#[derive(Args, Debug)]
+pub struct BundleArgs {
+    /// The app: a WASI 0.2 component or a wasm32-wasip1 core module
+    pub app: PathBuf,
+    /// The trace of one of its runs (any format)
+    pub trace: PathBuf,
+    /// Where to write the bundle
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Bundle a trace recorded from another app
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Compose an app with the wasm-rr interposer into one component.

@@ -4,6 +4,7 @@
 //! the result on a stock wasmtime with WASI ([`host`]), and provides `rr:log` over a trace
 //! file ([`rr_log`]).
 
+pub mod bundle;
 pub mod cli;
 mod convert;
 mod diff;
@@ -23,6 +24,8 @@ use wasm_rr_trace::Outcome;
 
 /// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
 pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
+/// The `rr:log` inside a bundle, built from `hosts/bundle/` by `cargo xtask build-wasm`.
+pub const BUNDLE_LOG: &[u8] = include_bytes!("../../hosts/bundle/wasm_rr_bundle_log.wasm");
 
 /// Exit status when the guest traps (a Rust panic is a trap), as `wasmtime run` uses.
 pub const EXIT_TRAP: u8 = 134;
@@ -39,11 +42,11 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         cli::Command::Convert(args) => convert::convert(&args),
         cli::Command::Inspect(args) => inspect::inspect(&args),
         cli::Command::Diff(args) => diff::diff(&args),
+        cli::Command::Bundle(args) => bundle::bundle(&args),
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose_with(&app, args.log.into())?;
-            std::fs::write(&args.output, composed)
-                .with_context(|| format!("writing {}", args.output.display()))?;
+            write_replacing(&args.output, &composed)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -92,6 +95,20 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Writes `bytes` to `path` through a temporary file beside it, renamed at the end: a
+/// failure leaves what was at `path` as it was.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .with_context(|| format!("writing {}", path.display()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
 fn read_app(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     wasm_rr_composer::wasm_kind(&bytes).with_context(|| path.display().to_string())?;
@@ -123,15 +140,40 @@ pub fn compose_with(app: &[u8], log: wasm_rr_composer::LogSource) -> Result<Vec<
         return Ok(component.into_owned());
     }
     let composed = wasm_rr_composer::compose(&component, INTERPOSER, log)?;
+    Ok(with_identity_of(app, composed))
+}
+
+/// `component` (composed from `app`) with the app's identity in the `wasm-rr` custom
+/// section, which a host other than wasm-rr reads to write a trace's header.
+fn with_identity_of(app: &[u8], component: Vec<u8>) -> Vec<u8> {
     let identity = serde_json::json!({
         "app_sha256": sha256_hex(app),
         "wasm_rr_version": env!("CARGO_PKG_VERSION"),
         "wasm_rr_trace": wasm_rr_trace::FORMAT_VERSION,
     });
-    Ok(wasm_rr_composer::with_identity(
-        composed,
-        &identity.to_string(),
-    ))
+    wasm_rr_composer::with_identity(component, &identity.to_string())
+}
+
+/// Refuses a trace recorded from another app than `app` (read from `app_path`), unless
+/// `force`d.
+fn check_trace_app(
+    header: &wasm_rr_trace::Header,
+    trace: &Path,
+    app: &[u8],
+    app_path: &Path,
+    force: bool,
+) -> Result<()> {
+    let app_sha256 = app_identity(app);
+    if header.app_sha256 != app_sha256 && !force {
+        anyhow::bail!(
+            "{} was recorded from another app (SHA-256 {}), not {} (SHA-256 {}); pass --force to replay it anyway",
+            trace.display(),
+            header.app_sha256,
+            app_path.display(),
+            app_sha256
+        );
+    }
+    Ok(())
 }
 
 /// The SHA-256 that a trace of `app` names: the app's own, or, for a component that

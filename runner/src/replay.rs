@@ -2,7 +2,7 @@
 
 use crate::host::{self, Handler, Program};
 use crate::rr_log::Replayer;
-use crate::{app_identity, cli, composed_component, read_app, report, sha256_hex};
+use crate::{check_trace_app, cli, composed_component, read_app, report, sha256_hex};
 use anyhow::{bail, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -16,16 +16,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
     let (reader, header) = TraceReader::open(&args.trace)?;
-    let app_sha256 = app_identity(&app);
-    if header.app_sha256 != app_sha256 && !args.force {
-        bail!(
-            "{} was recorded from another app (SHA-256 {}), not {} (SHA-256 {}); pass --force to replay it anyway",
-            args.trace.display(),
-            header.app_sha256,
-            args.app.display(),
-            app_sha256
-        );
-    }
+    check_trace_app(&header, &args.trace, &app, &args.app, args.force)?;
     let component = composed_component(
         &app,
         &sha256_hex(&app),

@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter, MAX_EVENT_BYTES};
-use wasm_rr_trace::{Event, Outcome};
+pub use wasm_rr_trace::replay::ReplayError;
+use wasm_rr_trace::{replay, Event, Outcome};
 use wasmtime::Result;
 
 /// Bytes of queued events handed to the writer thread at once.
@@ -484,19 +485,12 @@ impl Replayer {
 
     /// `event N (FILE:LINE)`, for messages.
     fn location(&self, event: u64, line: Option<u64>) -> String {
-        match line {
-            Some(line) => format!("event {event} ({}:{line})", self.path.display()),
-            None => format!("event {event} ({})", self.path.display()),
-        }
+        replay::location(&self.path.display().to_string(), event, line)
     }
 
     /// The end of the trace, for messages.
     fn end_location(&self) -> String {
-        format!(
-            "its end ({} events, {})",
-            self.events_read,
-            self.path.display()
-        )
+        replay::end_location(&self.path.display().to_string(), self.events_read)
     }
 
     /// The next event, or `None` after the last one (the end is then in `self.end`).
@@ -561,19 +555,13 @@ impl Replayer {
             if Event::optional_output_of(&bytes).is_some() {
                 if self.output_difference.is_none() {
                     let at = self.location(self.events_read, line);
-                    self.output_difference = Some(format!(
-                        "{at}: the recording wrote more output than the replay"
-                    ));
+                    self.output_difference = Some(format!("{at}: {}", replay::MORE_OUTPUT));
                 }
                 continue;
             }
-            let first =
-                Event::decode(&bytes).map_or_else(|e| e.to_string(), |event| event.describe());
             return Err(ReplayError {
                 at: self.location(self.events_read, line),
-                message: format!(
-                    "the guest ended ({outcome}), but the trace holds more events, starting with {first}"
-                ),
+                message: replay::events_left(&outcome, &bytes),
             }
             .into());
         }
@@ -582,22 +570,18 @@ impl Replayer {
             Some(TraceEnd::Complete(recorded)) => {
                 return Err(ReplayError {
                     at: self.end_location(),
-                    message: format!(
-                        "the guest ended with {outcome}, but the recording ended with {recorded}"
-                    ),
+                    message: replay::ended_otherwise(&outcome, &recorded),
                 }
                 .into())
             }
             Some(TraceEnd::CutShort(cut)) => {
-                anyhow::bail!(
-                    "the guest ended ({outcome}), but {cut}: how the recorded run ended is unknown"
-                )
+                anyhow::bail!(replay::end_unknown(&outcome, &cut))
             }
             Some(TraceEnd::Bad(error)) => return Err(error.into()),
             None => anyhow::bail!("internal: the trace's end was not read"),
         }
         if let Some(difference) = self.output_difference {
-            eprintln!("wasm-rr: note: the replay's output differs from the recording's, first at {difference}");
+            eprintln!("{}", replay::output_differed(&difference));
         }
         Ok(outcome)
     }
@@ -667,27 +651,6 @@ impl Host for Replayer {
 }
 
 // ---- errors ----
-
-/// A replay that cannot go on: the guest diverged from the trace, or the trace is bad.
-/// It stops the guest (a host error traps it) and is reported instead of a trap.
-#[derive(Debug)]
-pub struct ReplayError {
-    /// Where in the trace.
-    pub at: String,
-    pub message: String,
-}
-
-impl fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "replay diverged from the trace at {}: {}",
-            self.at, self.message
-        )
-    }
-}
-
-impl std::error::Error for ReplayError {}
 
 /// The replay reached the point where the recorded run stopped in the middle of a call
 /// (interrupted, or trapped in the host): it ends there the same way.

@@ -26,6 +26,7 @@ macro_rules! wit_enum {
 }
 
 mod bounds;
+pub mod bundle;
 mod bytes;
 mod clocks;
 #[cfg(feature = "file")]
@@ -33,6 +34,7 @@ pub mod file;
 mod filesystem;
 mod http;
 mod io;
+pub mod replay;
 mod sockets;
 
 pub use bytes::Bytes;

@@ -110,7 +110,8 @@ const DEBUG_EXAMPLE: &str = "time_bomb";
 pub enum Mode {
     /// Write the committed files.
     Write,
-    /// Write the interposer alone (a quicker turn while working on it).
+    /// Write the interposer and the bundle's rr:log alone (a quicker turn while working
+    /// on them).
     WriteInterposer,
     /// Compare with the committed files.
     Check,
@@ -136,6 +137,22 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let component =
         wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
     outputs.push((interposer.join("wasm_rr_interposer.wasm"), component));
+    // A bundle's rr:log, which `wasm-rr bundle` puts beside the interposer.
+    let bundle_log = root.join("hosts/bundle");
+    guest_cargo(
+        root,
+        &bundle_log,
+        "wasm32-unknown-unknown",
+        &[],
+        &["--release"],
+        mode,
+    )?;
+    let core = std::fs::read(
+        target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_bundle_log.wasm"),
+    )?;
+    let component = wasm_rr_composer::component_from_core(&core)
+        .context("componentizing the bundle's rr:log")?;
+    outputs.push((bundle_log.join("wasm_rr_bundle_log.wasm"), component));
     if mode == Mode::WriteInterposer {
         return write_outputs(root, outputs, mode, stale);
     }
