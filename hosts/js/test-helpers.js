@@ -29,8 +29,8 @@ export function app(name) {
 }
 
 /** Runs a command; returns `{status, stdout, stderr}` (stdout as a Buffer). */
-export function run(command, args, { input, cwd = work, check = true } = {}) {
-  const done = spawnSync(command, args, { input: input ?? "", cwd, maxBuffer: 64 << 20 });
+export function run(command, args, { input, cwd = work, check = true, env = process.env } = {}) {
+  const done = spawnSync(command, args, { input: input ?? "", cwd, env, maxBuffer: 64 << 20 });
   if (done.error) throw done.error;
   const result = { status: done.status, stdout: done.stdout, stderr: done.stderr.toString() };
   if (check && done.status !== 0) {

@@ -58,5 +58,7 @@ pub const MORE_OUTPUT: &str = "the recording wrote more output than the replay";
 
 /// The note at the end of a replay whose output differed, first at `difference`.
 pub fn output_differed(difference: &str) -> String {
-    format!("wasm-rr: note: the replay's output differs from the recording's, first at {difference}")
+    format!(
+        "wasm-rr: note: the replay's output differs from the recording's, first at {difference}"
+    )
 }
