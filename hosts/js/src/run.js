@@ -26,7 +26,7 @@ class Exit extends Error {
  * Where a package is: found from here (when it is installed beside this one), else in the
  * toolchains wasm-rr installs (`$WASM_RR_TOOLCHAINS`, default `~/.cache/wasm-rr-toolchains`).
  */
-function locate(name, file) {
+export function locate(name, file) {
   try {
     return new URL(import.meta.resolve(`${name}/package.json`)).pathname.replace(/package\.json$/, file);
   } catch {}
