@@ -1,11 +1,10 @@
 //! The wasmtime host: a stock engine with WASI 0.2 and `rr:log`, configured so that the
 //! same inputs give the same run on any machine.
 
+use crate::cache;
 use crate::cli::{GuestOptions, WasiKey};
 use crate::rr_log::{RecordError, RecordingEnded, ReplayError};
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
 use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
@@ -101,6 +100,9 @@ pub fn engine(compilation: Compilation) -> Result<Engine> {
         config.debug_info(true);
         config.cranelift_opt_level(wasmtime::OptLevel::None);
     }
+    if let Some(functions) = cache::FunctionCache::open() {
+        config.enable_incremental_compilation(std::sync::Arc::new(functions))?;
+    }
     Ok(Engine::new(&config)?)
 }
 
@@ -165,62 +167,6 @@ pub fn replay_wasi() -> WasiCtx {
     let mut builder = WasiCtx::builder();
     builder.inherit_stdout().inherit_stderr();
     builder.build()
-}
-
-/// The component that `make` gives, compiled for [`engine`]. Compiled components are
-/// cached, as `wasmtime` caches them, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
-/// else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), keyed by `inputs` (what `make`
-/// derives the component from) and this wasm-rr's version; a warm start neither composes
-/// nor compiles. The cache is best effort: a failure to use it only costs time.
-pub fn cached_component(
-    inputs: &[&[u8]],
-    compilation: Compilation,
-    make: impl FnOnce() -> Result<Vec<u8>>,
-) -> Result<Component> {
-    let engine = engine(compilation)?;
-    let mut key = Sha256::new();
-    key.update(env!("CARGO_PKG_VERSION"));
-    key.update(format!("{compilation:?}"));
-    for input in inputs {
-        key.update((input.len() as u64).to_le_bytes());
-        key.update(input);
-    }
-    let key = crate::hex(&key.finalize());
-    let path = cache_dir().map(|dir| dir.join(format!("{key}.cwasm")));
-    if let Some(path) = path.as_ref().filter(|path| path.is_file()) {
-        // SAFETY: the file is one this function wrote with `Component::serialize` for the
-        // same wasm-rr; wasmtime checks that it was compiled for this engine's settings.
-        if let Ok(component) = unsafe { Component::deserialize_file(&engine, path) } {
-            return Ok(component);
-        }
-    }
-    let component = Component::new(&engine, make()?)
-        .map_err(anyhow::Error::from)
-        .context("compiling the component")?;
-    if let (Some(path), Ok(bytes)) = (path, component.serialize()) {
-        let _ = write_atomically(&path, &bytes);
-    }
-    Ok(component)
-}
-
-fn cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("WASM_RR_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-    Some(base.join("wasm-rr"))
-}
-
-/// Writes `bytes` to `path` through a temporary file, so that a reader never sees half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
 }
 
 /// The most random bytes a guest gets in one call while recording: a larger result would

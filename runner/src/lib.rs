@@ -5,6 +5,7 @@
 //! file ([`rr_log`]).
 
 pub mod bundle;
+mod cache;
 pub mod cli;
 mod convert;
 mod diff;
@@ -69,7 +70,7 @@ fn plain_component(
     let app_sha256 = sha256_hex(app);
     let mut inputs = vec![app_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    host::cached_component(&inputs, compilation, || {
+    cache::component(&inputs, compilation, || {
         Ok(wasm_rr_composer::app_component(app)?.into_owned())
     })
 }
@@ -124,7 +125,7 @@ fn composed_component(
     let interposer_sha256 = env!("WASM_RR_INTERPOSER_SHA256");
     let mut inputs = vec![app_sha256.as_bytes(), interposer_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    host::cached_component(&inputs, compilation, || compose(app))
+    cache::component(&inputs, compilation, || compose(app))
 }
 
 /// The app with the interposer in front, unless it already has one, and the app's

@@ -1,0 +1,156 @@
+//! What wasm-rr keeps between runs, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
+//! else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), as `wasmtime` keeps its own:
+//!
+//! - compiled components, keyed by what they are made from: a warm start neither composes
+//!   nor compiles;
+//! - compiled functions (`functions/`), Cranelift's incremental compilation cache: the
+//!   interposer is the same in every composition, so the first run of a new app compiles
+//!   the app and the glue around it, and takes the interposer's code from here.
+//!
+//! Both are best effort: a failure to use them only costs time.
+
+use crate::host::{engine, Compilation};
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use wasmtime::component::Component;
+
+/// The component that `make` gives, compiled for [`engine`]. Compiled components are
+/// cached, as `wasmtime` caches them, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), keyed by `inputs` (what `make`
+/// derives the component from) and this wasm-rr's version; a warm start neither composes
+/// nor compiles. The cache is best effort: a failure to use it only costs time.
+pub fn component(
+    inputs: &[&[u8]],
+    compilation: Compilation,
+    make: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Component> {
+    let engine = engine(compilation)?;
+    let mut key = Sha256::new();
+    key.update(env!("CARGO_PKG_VERSION"));
+    key.update(format!("{compilation:?}"));
+    for input in inputs {
+        key.update((input.len() as u64).to_le_bytes());
+        key.update(input);
+    }
+    let key = crate::hex(&key.finalize());
+    let path = dir().map(|dir| dir.join(format!("{key}.cwasm")));
+    if let Some(path) = path.as_ref().filter(|path| path.is_file()) {
+        // SAFETY: the file is one this function wrote with `Component::serialize` for the
+        // same wasm-rr; wasmtime checks that it was compiled for this engine's settings.
+        if let Ok(component) = unsafe { Component::deserialize_file(&engine, path) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(&engine, make()?)
+        .map_err(anyhow::Error::from)
+        .context("compiling the component")?;
+    if let (Some(path), Ok(bytes)) = (path, component.serialize()) {
+        let _ = write_atomically(&path, &bytes);
+    }
+    Ok(component)
+}
+
+fn dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WASM_RR_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("wasm-rr"))
+}
+
+/// Writes `bytes` to `path` through a temporary file, so that a reader never sees half.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Cranelift's incremental compilation cache, in one file (`functions.pack`) of records, each
+/// a compiled function: its key's length (4 bytes, little-endian), the key, its code's
+/// length, the code. It is read whole on the first lookup (the interposer's functions are
+/// a few MB), and a new function is appended in one write, which concurrent runs may do
+/// at once; a record cut short (a run killed while appending) ends what is read.
+#[derive(Debug)]
+pub struct FunctionCache {
+    path: PathBuf,
+    loaded: std::sync::OnceLock<Functions>,
+}
+
+/// The functions read from the pack: the pack's bytes, and where each key's code is.
+#[derive(Debug, Default)]
+struct Functions {
+    pack: Vec<u8>,
+    code: std::collections::HashMap<Vec<u8>, std::ops::Range<usize>>,
+}
+
+/// A pack grown beyond this (many apps' functions) is started anew.
+const MAX_PACK_BYTES: u64 = 256 << 20;
+
+impl FunctionCache {
+    /// The cache in the user's cache directory, if there is one.
+    pub fn open() -> Option<FunctionCache> {
+        Some(FunctionCache {
+            path: dir()?.join("functions.pack"),
+            loaded: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn functions(&self) -> &Functions {
+        self.loaded.get_or_init(|| {
+            let pack = match std::fs::metadata(&self.path) {
+                Ok(metadata) if metadata.len() > MAX_PACK_BYTES => {
+                    let _ = std::fs::remove_file(&self.path);
+                    Vec::new()
+                }
+                _ => std::fs::read(&self.path).unwrap_or_default(),
+            };
+            let mut code = std::collections::HashMap::new();
+            let mut at = 0;
+            let field = |at: &mut usize| {
+                let len = pack.get(*at..*at + 4)?;
+                let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+                let range = *at + 4..(*at + 4).checked_add(len)?;
+                pack.get(range.clone())?;
+                *at = range.end;
+                Some(range)
+            };
+            while let (Some(key), Some(value)) = (field(&mut at), field(&mut at)) {
+                code.insert(pack[key].to_vec(), value);
+            }
+            Functions { pack, code }
+        })
+    }
+}
+
+impl wasmtime::CacheStore for FunctionCache {
+    fn get(&self, key: &[u8]) -> Option<Cow<'_, [u8]>> {
+        let functions = self.functions();
+        let range = functions.code.get(key)?.clone();
+        Some(Cow::Borrowed(&functions.pack[range]))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        use std::io::Write;
+        let mut record = Vec::with_capacity(8 + key.len() + value.len());
+        for field in [key, &value] {
+            record.extend_from_slice(&(field.len() as u32).to_le_bytes());
+            record.extend_from_slice(field);
+        }
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .and_then(|mut pack| pack.write_all(&record))
+            .is_ok()
+    }
+}
