@@ -24,6 +24,9 @@ pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
 
 /// The interposer's import that the slot serves.
 pub const REQUEST_SLOT: &str = "rr:log/request-slot@0.1.0";
+/// The interposer's export of what it has not used of the events handed to it, which a
+/// composition for a host exports too.
+pub const REPLAY_STATE: &str = "rr:log/replay-state@0.1.0";
 /// The interposer's export that accepts the request in the slot.
 pub const INCOMING: &str = "rr:log/incoming@0.1.0";
 /// The interposer's export of its `wasi:http/types`.

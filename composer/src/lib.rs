@@ -224,6 +224,8 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
 
     let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
     let mut bundled_log = None;
+    // Only a host's log hands out batches of events that the interposer may leave unused.
+    let exports_replay_state = matches!(log, Log::Host);
     match log {
         Log::Host => {}
         Log::Passthrough => {
@@ -288,6 +290,11 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
             _ => graph.alias_instance_export(app_node, export)?,
         };
         graph.export(source, export)?;
+    }
+    if exports_replay_state {
+        // For the host's end check after a replay (see rr:log/replay-state).
+        let replay_state = graph.alias_instance_export(interposer_node, generated::REPLAY_STATE)?;
+        graph.export(replay_state, generated::REPLAY_STATE)?;
     }
     graph
         .encode(EncodeOptions::default())

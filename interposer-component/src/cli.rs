@@ -32,10 +32,12 @@ impl e_env::Guest for Interposer {
 
 impl e_exit::Guest for Interposer {
     fn exit(status: Result<(), ()>) {
+        crate::log::give_back();
         i_exit::exit(status)
     }
 
     fn exit_with_code(status_code: u8) {
+        crate::log::give_back();
         i_exit::exit_with_code(status_code)
     }
 }

@@ -106,3 +106,9 @@ mod sockets;
 struct Interposer;
 
 bindings::export!(Interposer with_types_in bindings);
+
+impl bindings::exports::rr::log::replay_state::Guest for Interposer {
+    fn unused_events() -> u32 {
+        log::unused_events()
+    }
+}

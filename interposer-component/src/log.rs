@@ -16,6 +16,8 @@ thread_local! {
     static MODE: Cell<Option<Mode>> = const { Cell::new(None) };
     /// Reused encoding buffer: recording allocates nothing per call in the steady state.
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The events of the host's last batch (`next-batch`), and where the next one starts.
+    static BATCH: RefCell<Batch> = const { RefCell::new(Batch { bytes: Vec::new(), at: 0 }) };
     /// The wire form of an event fetched from the host but not yet consumed (see
     /// [`replayed_output`]).
     static PEEKED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
@@ -116,7 +118,7 @@ pub fn recorded_redacted<C: Call>(
 pub fn replayed_output<C: Call>(stream: StreamId, args: &C::Args) -> Option<C::Result> {
     let Some(event) = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(host::next)
+        .or_else(fetch)
     else {
         output_differs(format!(
             "the replay made {}, which the recording did not",
@@ -148,6 +150,7 @@ pub fn replayed_output<C: Call>(stream: StreamId, args: &C::Args) -> Option<C::R
 /// Tells the host, once, that the guest's output differs from the recording's here.
 fn output_differs(message: String) {
     if !OUTPUT_DIFFERS.with(|said| said.replace(true)) {
+        give_back();
         host::output_differs(&message);
     }
 }
@@ -166,15 +169,106 @@ fn append<C: Call>(call: &C) {
 fn next_event() -> Option<Vec<u8>> {
     let mut event = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(host::next)?;
+        .or_else(fetch)?;
     while Event::optional_output_of(&event).is_some() {
         output_differs(format!(
             "the recording made {}, which the replay did not",
             decode(&event).describe()
         ));
-        event = host::next()?;
+        event = fetch()?;
     }
     Some(event)
+}
+
+/// Events handed out by the host in one call: each one's length (LEB128), then its bytes.
+pub struct Batch {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl Batch {
+    /// Where the event at `at` lies in the batch; `Err` if it is cut short.
+    fn event_at(&self, at: usize) -> Result<std::ops::Range<usize>, ()> {
+        let mut len = 0usize;
+        for (i, &byte) in self
+            .bytes
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take(5)
+            .enumerate()
+        {
+            len |= usize::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                let start = at + i + 1;
+                let end = start.checked_add(len).ok_or(())?;
+                return if end <= self.bytes.len() {
+                    Ok(start..end)
+                } else {
+                    Err(())
+                };
+            }
+        }
+        Err(())
+    }
+
+    /// The next event's bytes; `None` at the batch's end.
+    fn take(&mut self) -> Option<Result<Vec<u8>, ()>> {
+        if self.at >= self.bytes.len() {
+            return None;
+        }
+        Some(self.event_at(self.at).map(|range| {
+            self.at = range.end;
+            self.bytes[range].to_vec()
+        }))
+    }
+
+    /// How many events are left to take.
+    fn left(&self) -> u32 {
+        let mut count = 0;
+        let mut at = self.at;
+        while let Ok(range) = self.event_at(at) {
+            at = range.end;
+            count += 1;
+        }
+        count
+    }
+}
+
+/// The next event the host hands out, from its last batch or a new one; `None` when the
+/// trace has no more.
+fn fetch() -> Option<Vec<u8>> {
+    let taken = BATCH.with(|batch| {
+        let mut batch = batch.borrow_mut();
+        if batch.at >= batch.bytes.len() {
+            *batch = Batch {
+                bytes: host::next_batch(),
+                at: 0,
+            };
+        }
+        batch.take()
+    })?;
+    Some(taken.unwrap_or_else(|()| {
+        diverge("the host sent a batch of events this interposer cannot read".into())
+    }))
+}
+
+/// How many events of the host's last batch the guest has not reached.
+pub fn unused_events() -> u32 {
+    BATCH.with(|batch| batch.borrow().left())
+}
+
+/// Gives the host back the events of its last batch that the guest has not reached, before
+/// anything that counts events (a divergence, an output that differs, the guest's exit).
+pub fn give_back() {
+    let unused = unused_events();
+    if unused > 0 {
+        BATCH.with(|batch| {
+            let mut batch = batch.borrow_mut();
+            batch.at = batch.bytes.len();
+        });
+        host::give_back(unused);
+    }
 }
 
 fn decode(event: &[u8]) -> Event {
@@ -189,6 +283,7 @@ fn decode(event: &[u8]) -> Event {
 /// or (`replay --then-live`) returns, and the run goes on live from here, as a recording
 /// would: `real` answers this call, and the real imports every call after it.
 fn diverge_or_go_live<T>(message: String, real: impl FnOnce() -> T) -> T {
+    give_back();
     host::diverged(&message);
     MODE.with(|mode| mode.set(Some(Mode::Passthrough)));
     real()
@@ -196,6 +291,7 @@ fn diverge_or_go_live<T>(message: String, real: impl FnOnce() -> T) -> T {
 
 /// Stops the run: the host reports `message` with the event number and traps.
 pub fn diverge(message: String) -> ! {
+    give_back();
     host::diverged(&message);
     // A host that lets the run go on live (`--then-live`) returns; this place cannot, so
     // it is told so, and stops the run then.

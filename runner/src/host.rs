@@ -7,12 +7,12 @@ use crate::rr_log::{RecordError, RecordingEnded, ReplayError};
 use anyhow::{bail, Context, Result};
 use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
-use wasmtime_wasi::p2::bindings::sync::CommandPre;
+use wasmtime_wasi::p2::bindings::sync::{Command, CommandPre};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
-use wasmtime_wasi_http::p2::bindings::sync::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::sync::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -228,15 +228,18 @@ impl<L: Log> Program<L> {
     /// ended. The log is handed back so that the caller can finish the trace.
     pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
         let mut store = Store::new(self.pre.engine(), state(wasi, log));
-        let command = self
+        let instance = self
             .pre
+            .instance_pre()
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
             .context("instantiating the component")?;
+        let command = Command::new(&mut store, &instance)?;
         let result = command.wasi_cli_run().call_run(&mut store);
         let outcome = match result {
-            Ok(Ok(())) => Ok(Outcome::Exit(0)),
-            Ok(Err(())) => Ok(Outcome::Exit(1)),
+            Ok(Ok(())) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(0)),
+            Ok(Err(())) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(1)),
+            // A trapped instance cannot be entered to ask (see `Replayer::next_batch`).
             Err(error) => outcome_of(error),
         };
         Ok((outcome, store.into_data().log))
@@ -291,20 +294,45 @@ impl<L: Log> Handler<L> {
             .http()
             .new_incoming_request(Scheme::Http, request)?;
         let response = store.data_mut().http().new_response_outparam(response)?;
-        let proxy = self
+        let instance = self
             .pre
+            .instance_pre()
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
             .context("instantiating the component")?;
+        let proxy = Proxy::new(&mut store, &instance)?;
         let result = proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, request, response);
         let outcome = match result {
-            Ok(()) => Ok(Outcome::Exit(0)),
+            Ok(()) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(0)),
             Err(error) => outcome_of(error),
         };
         Ok((outcome, store.into_data().log))
     }
+}
+
+/// The interface a composition exports for [`take_back_unused`].
+const REPLAY_STATE: &str = "rr:log/replay-state@0.1.0";
+
+/// When the guest's run has returned: gives the log back the events the interposer was
+/// handed but did not use (`rr:log/replay-state`), so that the end check starts at the
+/// first event the guest did not reach.
+fn take_back_unused<L: Log>(store: &mut Store<State<L>>, instance: &Instance) -> Result<()> {
+    let Some(interface) = instance.get_export_index(&mut *store, None, REPLAY_STATE) else {
+        return Ok(());
+    };
+    let Some(unused_events) =
+        instance.get_export_index(&mut *store, Some(&interface), "unused-events")
+    else {
+        return Ok(());
+    };
+    let unused_events = instance.get_typed_func::<(), (u32,)>(&mut *store, &unused_events)?;
+    let (unused,) = unused_events.call(&mut *store, ())?;
+    if unused > 0 {
+        rr::log::log::Host::give_back(&mut store.data_mut().log, unused)?;
+    }
+    Ok(())
 }
 
 /// Sorts an error out of the guest's run: an exit, a wasm-rr error, or a trap.

@@ -11,6 +11,7 @@
 
 use crate::host::rr::log::log::{Host, Mode, Redaction};
 use crate::progress::Progress;
+use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,10 @@ const QUEUED_BATCHES: usize = 8;
 
 /// Events larger than this are handed to the writer as they came; smaller ones are packed.
 const LARGE_EVENT: usize = 4096;
+
+/// The most events, and about the most bytes, handed to the interposer in one batch.
+const HANDED_EVENTS: usize = 256;
+const HANDED_BYTES: usize = 1 << 16;
 
 /// A fresh random key for this run's HTTP header redaction.
 fn redaction(headers: Vec<String>) -> Result<Redaction> {
@@ -60,8 +65,12 @@ impl Host for Passthrough {
         redaction(Vec::new())
     }
 
-    fn next(&mut self) -> Result<Option<Vec<u8>>> {
-        Err(outside("passthrough", "next"))
+    fn next_batch(&mut self) -> Result<Vec<u8>> {
+        Err(outside("passthrough", "next-batch"))
+    }
+
+    fn give_back(&mut self, _: u32) -> Result<()> {
+        Err(outside("passthrough", "give-back"))
     }
 
     fn diverged(&mut self, _: String) -> Result<()> {
@@ -336,8 +345,12 @@ impl Host for Recorder {
         redaction(self.redacted_headers.clone())
     }
 
-    fn next(&mut self) -> Result<Option<Vec<u8>>> {
-        Err(outside("record", "next"))
+    fn next_batch(&mut self) -> Result<Vec<u8>> {
+        Err(outside("record", "next-batch"))
+    }
+
+    fn give_back(&mut self, _: u32) -> Result<()> {
+        Err(outside("record", "give-back"))
     }
 
     fn diverged(&mut self, _: String) -> Result<()> {
@@ -452,6 +465,14 @@ pub struct Replayer {
     /// How far the reader thread is into the trace, in bytes, for `progress`.
     read: Arc<AtomicU64>,
     progress: Progress,
+    /// The events of the last batch handed to the interposer, which it may give back.
+    handed: Vec<ReadEvent>,
+    /// The line of the event read before that batch.
+    line_before_handed: Option<u64>,
+    /// Events read, then given back or held back from a batch: read again first.
+    given_back: VecDeque<ReadEvent>,
+    /// The last batch was empty: the interposer found no more events.
+    asked_past_end: bool,
     /// `--then-live`: where the trace cannot answer, the run goes on with the real host.
     then_live: bool,
     /// The event after which the run went on live.
@@ -480,6 +501,10 @@ impl Replayer {
             line: None,
             end: None,
             output_difference: None,
+            handed: Vec::new(),
+            line_before_handed: None,
+            given_back: VecDeque::new(),
+            asked_past_end: false,
         }
     }
 
@@ -493,8 +518,71 @@ impl Replayer {
         replay::end_location(&self.path.display().to_string(), self.events_read)
     }
 
+    /// Whether the interposer has asked past the last event: the trace's end is next.
+    fn exhausted(&self) -> bool {
+        self.asked_past_end && self.given_back.is_empty()
+    }
+
+    /// The next events for the interposer, as `next-batch` hands them out. A batch holds
+    /// only events that an input (an event that is not an optional output) follows in the
+    /// trace, else it is a single event: so if the guest ends in the middle of a batch, the
+    /// trace certainly holds more than output after it, and a complete replay never ends
+    /// there; and the events it leaves unused come back through `rr:log/replay-state`.
+    fn next_batch(&mut self) -> Result<Vec<u8>, TraceError> {
+        self.line_before_handed = self.line;
+        let mut events = Vec::new();
+        let mut bytes = 0;
+        while events.len() < HANDED_EVENTS && bytes < HANDED_BYTES {
+            let Some(event) = self.next_event()? else {
+                break;
+            };
+            bytes += event.bytes.len();
+            events.push(event);
+        }
+        let last_input = events
+            .iter()
+            .rposition(|event| Event::optional_output_of(&event.bytes).is_none());
+        let handed = last_input.filter(|&last| last > 0).unwrap_or(1);
+        let held_back = events.split_off(handed.min(events.len()));
+        self.asked_past_end = events.is_empty();
+        self.handed = events;
+        self.unread(held_back);
+        let mut batch = Vec::with_capacity(bytes + 5 * self.handed.len());
+        for event in &self.handed {
+            let mut len = event.bytes.len();
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    batch.push(byte);
+                    break;
+                }
+                batch.push(byte | 0x80);
+            }
+            batch.extend_from_slice(&event.bytes);
+        }
+        Ok(batch)
+    }
+
+    /// Puts `events`, the last ones read, back in front of the trace.
+    fn unread(&mut self, events: Vec<ReadEvent>) {
+        self.events_read -= events.len() as u64;
+        for event in events.into_iter().rev() {
+            self.given_back.push_front(event);
+        }
+        self.line = match self.handed.last() {
+            Some(event) => event.line,
+            None => self.line_before_handed,
+        };
+    }
+
     /// The next event, or `None` after the last one (the end is then in `self.end`).
     fn next_event(&mut self) -> Result<Option<ReadEvent>, TraceError> {
+        if let Some(event) = self.given_back.pop_front() {
+            self.events_read += 1;
+            self.line = event.line;
+            return Ok(Some(event));
+        }
         loop {
             let batch = &mut self.current;
             if let Some(event) = batch.events.get_mut(self.next_in_batch) {
@@ -601,8 +689,22 @@ impl Host for Replayer {
         redaction(Vec::new())
     }
 
-    fn next(&mut self) -> Result<Option<Vec<u8>>> {
-        Ok(self.next_event()?.map(|event| event.bytes))
+    fn next_batch(&mut self) -> Result<Vec<u8>> {
+        Ok(Replayer::next_batch(self)?)
+    }
+
+    fn give_back(&mut self, events: u32) -> Result<()> {
+        let events = events as usize;
+        let Some(first) = self.handed.len().checked_sub(events) else {
+            return Err(RecordError(format!(
+                "the interposer gave back {events} events of a batch of {}",
+                self.handed.len()
+            ))
+            .into());
+        };
+        let given_back = self.handed.split_off(first);
+        self.unread(given_back);
+        Ok(())
     }
 
     fn diverged(&mut self, message: String) -> Result<()> {
@@ -611,9 +713,9 @@ impl Host for Replayer {
             return Err(ReplayError { at, message }.into());
         }
         if self.then_live {
-            let at = match self.end {
-                Some(_) => self.end_location(),
-                None => self.location(self.events_read, self.line),
+            let at = match self.exhausted() {
+                true => self.end_location(),
+                false => self.location(self.events_read, self.line),
             };
             eprintln!("wasm-rr: warning: at {at}: {message}; going on live from here");
             self.live_after = Some(self.events_read);
@@ -621,7 +723,7 @@ impl Host for Replayer {
         }
         // Past the last event of a run that ended in the middle of a call: the replay ends
         // there too, as the recording did.
-        match &self.end {
+        match self.end.as_ref().filter(|_| self.exhausted()) {
             Some(TraceEnd::Complete(outcome @ (Outcome::Interrupted(_) | Outcome::Trap(_)))) => {
                 return Err(RecordingEnded(outcome.clone()).into())
             }
@@ -634,9 +736,9 @@ impl Host for Replayer {
             }
             _ => {}
         }
-        let at = match self.end {
-            Some(_) => self.end_location(),
-            None => self.location(self.events_read, self.line),
+        let at = match self.exhausted() {
+            true => self.end_location(),
+            false => self.location(self.events_read, self.line),
         };
         Err(ReplayError { at, message }.into())
     }

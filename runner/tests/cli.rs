@@ -236,23 +236,25 @@ fn guest_exit_code_is_wasm_rr_s(version: &str) {
     assert_eq!(lines.last().unwrap()["end"]["exit"], code);
     assert_eq!(replay(&app, &trace).status.code(), Some(code));
 
+    // Another clock reading, hence another exit status than the recorded one.
+    let other = if code == 42 { 43 } else { 42 };
     let mut edited = lines.clone();
-    edited[clock]["monotonic-clock.now"]["result"] = Value::from(41u64);
+    edited[clock]["monotonic-clock.now"]["result"] = Value::from(other as u64 - 1);
     write_trace_lines(&trace, &edited);
     // The end still says how the recording ended: replay checks it.
     let diverged = replay(&app, &trace);
     assert_eq!(diverged.status.code(), Some(125));
     assert!(
         stderr(&diverged).contains(&format!(
-            "the guest ended with exit 42, but the recording ended with exit {code}"
+            "the guest ended with exit {other}, but the recording ended with exit {code}"
         )),
         "{}",
         stderr(&diverged)
     );
     let last = edited.len() - 1;
-    edited[last]["end"]["exit"] = Value::from(42);
+    edited[last]["end"]["exit"] = Value::from(other);
     write_trace_lines(&trace, &edited);
-    assert_eq!(replay(&app, &trace).status.code(), Some(42));
+    assert_eq!(replay(&app, &trace).status.code(), Some(other));
 
     // The composed component imports only what the app uses, plus rr:log.
     let composed = dir.path().join("clock_exit.rr.wasm");

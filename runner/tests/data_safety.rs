@@ -562,3 +562,84 @@ fn every_documented_wasi_option_is_accepted() {
         std::fs::read_to_string(&trace).unwrap()
     );
 }
+
+/// Replay hands the interposer events in batches (up to 256 at once), which must not blur
+/// where a replay goes wrong: a divergence in the middle of a batch, a guest that exits or
+/// returns with events of a batch unused, and extra output, all name the exact event.
+#[test]
+fn events_handed_out_in_batches_are_counted_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("clock_loop");
+    let trace = dir.path().join("loop.json");
+    record(&app, &trace, &["1000"]);
+    let lines = trace_lines(&trace);
+    let now = find_event(&lines, "wall-clock.now");
+    let event = |line: usize| line; // event N is on line N + 1, lines index from 0
+    let edited = |edit: &dyn Fn(&mut Vec<Value>)| {
+        let mut lines = lines.clone();
+        edit(&mut lines);
+        write_trace_lines(&trace, &lines);
+        replay(&app, &trace)
+    };
+
+    // A divergence deep inside a batch.
+    let at = now + 600;
+    let out = edited(&|lines| {
+        lines[at] = json!({"wall-clock.resolution": {"result": {"seconds": 0, "nanoseconds": 1}}})
+    });
+    let message = assert_one_line_error(&out);
+    let expected = format!("at event {} (", event(at));
+    assert!(message.contains(&expected), "{expected}: {message}");
+    assert!(message.contains(&format!(":{}):", at + 1)), "{message}");
+
+    // More clock reads than the guest makes: it returns with a batch half used.
+    let extra = lines[now].clone();
+    let end = lines.len() - 1;
+    let out = edited(&|lines| {
+        for _ in 0..10 {
+            lines.insert(end - 1, extra.clone());
+        }
+    });
+    let message = assert_one_line_error(&out);
+    // The first extra read is event `end - 1`, which the guest's output (its println, which
+    // the recording made after the reads) found in its place and passed over: the trace's
+    // events are left from the next one on, as when they are handed out one at a time.
+    let expected = format!("at event {} (", event(end));
+    assert!(message.contains(&expected), "{expected}: {message}");
+    assert!(
+        message.contains("the trace holds more events, starting with wasi:clocks/wall-clock.now()"),
+        "{message}"
+    );
+
+    // Extra reads after the guest's output: it returns with them handed out but unused,
+    // and the host asks for them back (rr:log/replay-state).
+    let out = edited(&|lines| {
+        for _ in 0..10 {
+            lines.insert(end, extra.clone());
+        }
+    });
+    let message = assert_one_line_error(&out);
+    assert!(
+        message.contains(&format!("at event {} (", event(end))),
+        "{message}"
+    );
+    assert!(
+        message.contains("starting with wasi:clocks/wall-clock.now()"),
+        "{message}"
+    );
+
+    // The extra reads before the output again, in a binary trace: the same event.
+    edited(&|lines| {
+        for _ in 0..10 {
+            lines.insert(end - 1, extra.clone());
+        }
+    });
+    let binary = dir.path().join("loop.bin");
+    let out = run(wasm_rr().arg("convert").arg(&trace).arg(&binary));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let message = assert_one_line_error(&replay(&app, &binary));
+    assert!(
+        message.contains(&format!("at event {} (", event(end))),
+        "{message}"
+    );
+}

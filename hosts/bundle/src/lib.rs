@@ -57,6 +57,10 @@ struct Replay {
     exhausted: bool,
     /// The first place where the guest's output differs from the recording's.
     output_difference: Option<String>,
+    /// The last event handed out (batches hold one here), and one given back, to hand out
+    /// again.
+    last: Option<Vec<u8>>,
+    given_back: Option<Vec<u8>>,
 }
 
 thread_local! {
@@ -74,6 +78,8 @@ fn with_replay<T>(f: impl FnOnce(&mut Replay) -> T) -> T {
                 events_read: 0,
                 exhausted: false,
                 output_difference: None,
+                last: None,
+                given_back: None,
             },
             Err(error) => fail(&error),
         });
@@ -93,6 +99,10 @@ impl Replay {
     }
 
     fn next_event(&mut self) -> Option<Vec<u8>> {
+        if let Some(event) = self.given_back.take() {
+            self.events_read += 1;
+            return Some(event);
+        }
         if self.exhausted {
             return None;
         }
@@ -229,8 +239,38 @@ impl e_log::Guest for BundledLog {
         }
     }
 
-    fn next() -> Option<Vec<u8>> {
-        with_replay(Replay::next_event)
+    /// A batch of one event: a bundle is not where replay speed matters.
+    fn next_batch() -> Vec<u8> {
+        with_replay(|replay| {
+            let Some(event) = replay.next_event() else {
+                return Vec::new();
+            };
+            let mut batch = Vec::with_capacity(event.len() + 5);
+            let mut len = event.len();
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    batch.push(byte);
+                    break;
+                }
+                batch.push(byte | 0x80);
+            }
+            batch.extend_from_slice(&event);
+            replay.last = Some(event);
+            batch
+        })
+    }
+
+    fn give_back(events: u32) {
+        with_replay(|replay| match (events, replay.last.take()) {
+            (0, last) => replay.last = last,
+            (1, Some(event)) => {
+                replay.events_read -= 1;
+                replay.given_back = Some(event);
+            }
+            _ => fail("the interposer gave back events it was not handed"),
+        })
     }
 
     fn diverged(message: String) {

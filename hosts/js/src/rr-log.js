@@ -51,7 +51,8 @@ export function logImports(log) {
     getMode: () => log.getMode(),
     append: (event) => log.append(event),
     httpRedaction: () => log.httpRedaction(),
-    next: () => log.next(),
+    nextBatch: () => log.nextBatch(),
+    giveBack: (events) => log.giveBack(events),
     diverged: (message) => log.diverged(message),
     outputDiffers: (message) => log.outputDiffers(message),
   };
@@ -68,8 +69,11 @@ export class Passthrough {
   httpRedaction() {
     return redaction([]);
   }
-  next() {
-    throw outside("passthrough", "next");
+  nextBatch() {
+    throw outside("passthrough", "next-batch");
+  }
+  giveBack() {
+    throw outside("passthrough", "give-back");
   }
   diverged() {
     throw outside("passthrough", "diverged");
@@ -106,8 +110,11 @@ export class Recorder {
   httpRedaction() {
     return redaction(this.#headers);
   }
-  next() {
-    throw outside("record", "next");
+  nextBatch() {
+    throw outside("record", "next-batch");
+  }
+  giveBack() {
+    throw outside("record", "give-back");
   }
   diverged() {
     throw outside("record", "diverged");
@@ -182,8 +189,24 @@ export class Replayer {
   httpRedaction() {
     return redaction([]);
   }
-  next() {
-    return this.#reader.next() ?? undefined;
+  /** One event at a time (its length, LEB128, then its bytes): empty at the end. */
+  nextBatch() {
+    const bytes = this.#reader.next();
+    if (bytes === null) return new Uint8Array(0);
+    const length = [];
+    let value = bytes.length;
+    do {
+      length.push((value & 0x7f) | (value >= 0x80 ? 0x80 : 0));
+      value = Math.floor(value / 0x80);
+    } while (value);
+    const batch = new Uint8Array(length.length + bytes.length);
+    batch.set(length);
+    batch.set(bytes, length.length);
+    return batch;
+  }
+  /** The interposer takes each single event it is handed: it never gives one back. */
+  giveBack(events) {
+    if (events !== 0) throw new RecordError(`the interposer gave back ${events} events of a batch of 1`);
   }
   diverged(message) {
     const end = this.#reader.outcome;
