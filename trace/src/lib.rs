@@ -320,8 +320,29 @@ pub fn decode_call<C: Call>(bytes: &[u8]) -> Option<Result<C, DecodeError>> {
 
 pub(crate) fn encode_into(value: &impl Serialize, buf: &mut Vec<u8>) {
     // Serializing into a Vec cannot fail for these types.
-    if let Ok(bytes) = postcard::to_extend(value, std::mem::take(buf)) {
-        *buf = bytes;
+    let _ = postcard::serialize_with_flavor(value, AppendTo(buf));
+}
+
+/// A postcard output that appends to a `Vec` a slice at a time: postcard's own `Extend`
+/// output goes byte by byte, which in the interposer (built for size) costs a loop per byte
+/// of every chunk of input recorded.
+struct AppendTo<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for AppendTo<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
     }
 }
 
