@@ -79,13 +79,11 @@ pub const IDENTITY_SECTION: &str = "wasm-rr";
 
 /// `component` with [`IDENTITY_SECTION`] holding `identity` appended.
 pub fn with_identity(mut component: Vec<u8>, identity: &str) -> Vec<u8> {
-    let mut section = Vec::new();
-    leb128(&mut section, IDENTITY_SECTION.len() as u64);
-    section.extend_from_slice(IDENTITY_SECTION.as_bytes());
-    section.extend_from_slice(identity.as_bytes());
-    component.push(0);
-    leb128(&mut component, section.len() as u64);
-    component.extend_from_slice(&section);
+    let section = wasm_encoder::CustomSection {
+        name: IDENTITY_SECTION.into(),
+        data: identity.as_bytes().into(),
+    };
+    wasm_encoder::ComponentSection::append_to_component(&section, &mut component);
     component
 }
 
@@ -100,18 +98,6 @@ pub fn identity(component: &[u8]) -> Option<String> {
         }
     }
     found
-}
-
-fn leb128(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// Whether `component` was composed already: it imports `rr:log`.

@@ -549,17 +549,7 @@ impl Replayer {
         self.unread(held_back);
         let mut batch = Vec::with_capacity(bytes + 5 * self.handed.len());
         for event in &self.handed {
-            let mut len = event.bytes.len();
-            loop {
-                let byte = (len & 0x7f) as u8;
-                len >>= 7;
-                if len == 0 {
-                    batch.push(byte);
-                    break;
-                }
-                batch.push(byte | 0x80);
-            }
-            batch.extend_from_slice(&event.bytes);
+            wasm_rr_trace::bundle::push_with_length(&mut batch, &event.bytes);
         }
         Ok(batch)
     }

@@ -14,6 +14,22 @@ const MAX_HEAD_BYTES: usize = 64 << 10;
 /// How much the reader asks of the trace at a time.
 const CHUNK_BYTES: u32 = 64 << 10;
 
+/// Appends `bytes` to `out` after their length in unsigned LEB128: how a bundle, and a
+/// batch of events handed out by `rr:log/next-batch`, hold each event.
+pub fn push_with_length(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut len = bytes.len() as u64;
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(bytes);
+}
+
 /// What a bundle knows of its trace besides the events.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct BundleHead {
@@ -46,17 +62,7 @@ impl BundleWriter {
     }
 
     pub fn event(&mut self, bytes: &[u8]) {
-        let mut len = bytes.len() as u64;
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                self.events.push(byte);
-                break;
-            }
-            self.events.push(byte | 0x80);
-        }
-        self.events.extend_from_slice(bytes);
+        push_with_length(&mut self.events, bytes);
     }
 
     /// The bundled trace: `head`, then the events.

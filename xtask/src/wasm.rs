@@ -122,37 +122,27 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     let mut outputs = Vec::new();
     let mut stale = Vec::new();
 
-    let interposer = root.join("interposer-component");
-    guest_cargo(
-        root,
-        &interposer,
-        "wasm32-unknown-unknown",
-        &[],
-        &["--release"],
-        mode,
-    )?;
-    let core = std::fs::read(
-        target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_interposer.wasm"),
-    )?;
-    let component =
-        wasm_rr_composer::component_from_core(&core).context("componentizing the interposer")?;
-    outputs.push((interposer.join("wasm_rr_interposer.wasm"), component));
-    // A bundle's rr:log, which `wasm-rr bundle` puts beside the interposer.
-    let bundle_log = root.join("hosts/bundle");
-    guest_cargo(
-        root,
-        &bundle_log,
-        "wasm32-unknown-unknown",
-        &[],
-        &["--release"],
-        mode,
-    )?;
-    let core = std::fs::read(
-        target_dir(root).join("wasm32-unknown-unknown/release/wasm_rr_bundle_log.wasm"),
-    )?;
-    let component = wasm_rr_composer::component_from_core(&core)
-        .context("componentizing the bundle's rr:log")?;
-    outputs.push((bundle_log.join("wasm_rr_bundle_log.wasm"), component));
+    // The interposer, and a bundle's rr:log, which `wasm-rr bundle` puts beside it.
+    for (dir, name) in [
+        ("interposer-component", "wasm_rr_interposer"),
+        ("hosts/bundle", "wasm_rr_bundle_log"),
+    ] {
+        let dir = root.join(dir);
+        guest_cargo(
+            root,
+            &dir,
+            "wasm32-unknown-unknown",
+            &[],
+            &["--release"],
+            mode,
+        )?;
+        let core = std::fs::read(
+            target_dir(root).join(format!("wasm32-unknown-unknown/release/{name}.wasm")),
+        )?;
+        let component = wasm_rr_composer::component_from_core(&core)
+            .with_context(|| format!("componentizing {name}"))?;
+        outputs.push((dir.join(format!("{name}.wasm")), component));
+    }
     if mode == Mode::WriteInterposer {
         return write_outputs(root, outputs, mode, stale);
     }

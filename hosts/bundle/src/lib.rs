@@ -23,7 +23,7 @@ use bindings::exports::wasi::cli::exit as e_exit;
 use bindings::rr::log::bundled_trace;
 use bindings::wasi::cli::{exit as i_exit, stderr};
 use std::cell::RefCell;
-use wasm_rr_trace::bundle::{BundleHead, BundleReader, BundleSource, BundledEnd};
+use wasm_rr_trace::bundle::{push_with_length, BundleHead, BundleReader, BundleSource, BundledEnd};
 use wasm_rr_trace::replay::{self, ReplayError};
 use wasm_rr_trace::{Event, Outcome};
 
@@ -246,17 +246,7 @@ impl e_log::Guest for BundledLog {
                 return Vec::new();
             };
             let mut batch = Vec::with_capacity(event.len() + 5);
-            let mut len = event.len();
-            loop {
-                let byte = (len & 0x7f) as u8;
-                len >>= 7;
-                if len == 0 {
-                    batch.push(byte);
-                    break;
-                }
-                batch.push(byte | 0x80);
-            }
-            batch.extend_from_slice(&event);
+            push_with_length(&mut batch, &event);
             replay.last = Some(event);
             batch
         })
