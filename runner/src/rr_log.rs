@@ -523,11 +523,13 @@ impl Replayer {
         self.asked_past_end && self.given_back.is_empty()
     }
 
-    /// The next events for the interposer, as `next-batch` hands them out. A batch holds
-    /// only events that an input (an event that is not an optional output) follows in the
-    /// trace, else it is a single event: so if the guest ends in the middle of a batch, the
-    /// trace certainly holds more than output after it, and a complete replay never ends
-    /// there; and the events it leaves unused come back through `rr:log/replay-state`.
+    /// The next events for the interposer, as `next-batch` hands them out. A batch that
+    /// holds an input (an event that is not an optional output) is followed by another
+    /// input in the trace: so a guest that traps in the middle of a batch (when the host
+    /// cannot ask what it left, see `rr:log/replay-state`) certainly left an input unread,
+    /// and a replay that ends in a trap, as its recording did, has read every input. The
+    /// last input of the events read ahead waits for the next batch, alone if no input
+    /// follows it; a batch of outputs only needs no such care: they may be left.
     fn next_batch(&mut self) -> Result<Vec<u8>, TraceError> {
         self.line_before_handed = self.line;
         let mut events = Vec::new();
@@ -542,7 +544,11 @@ impl Replayer {
         let last_input = events
             .iter()
             .rposition(|event| Event::optional_output_of(&event.bytes).is_none());
-        let handed = last_input.filter(|&last| last > 0).unwrap_or(1);
+        let handed = match last_input {
+            Some(0) => 1,
+            Some(last) => last,
+            None => events.len(),
+        };
         let held_back = events.split_off(handed.min(events.len()));
         self.asked_past_end = events.is_empty();
         self.handed = events;
