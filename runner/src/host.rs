@@ -185,10 +185,18 @@ fn link<L: Log>(component: &Component) -> Result<InstancePre<State<L>>> {
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
-    linker
-        .instantiate_pre(component)
-        .map_err(anyhow::Error::from)
-        .context("linking the app")
+    linker.instantiate_pre(component).map_err(|error| {
+        let error = anyhow::Error::from(error);
+        // rr:log is wasm-rr's own: a component that imports another shape of it was
+        // composed by another version.
+        if error.to_string().contains("rr:log/") {
+            error.context(
+                "linking the app: it was composed by another version of wasm-rr; compose the app again, or give wasm-rr the app itself",
+            )
+        } else {
+            error.context("linking the app")
+        }
+    })
 }
 
 /// What the guest's store starts with.

@@ -643,3 +643,31 @@ fn events_handed_out_in_batches_are_counted_exactly() {
         "{message}"
     );
 }
+
+/// A component composed by another wasm-rr imports another `rr:log`: the error says so, and
+/// what to do, in one line.
+#[test]
+fn a_component_composed_by_another_version_is_named_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("old.rr.wasm");
+    let old = r#"(component
+      (import "rr:log/log@0.1.0" (instance
+        (export "next" (func (result (option (list u8)))))))
+      (core module $m (func (export "run") (result i32) (i32.const 0)))
+      (core instance $i (instantiate $m))
+      (func $run (result (result)) (canon lift (core func $i "run")))
+      (instance $r (export "run" (func $run)))
+      (export "wasi:cli/run@0.2.12" (instance $r)))"#;
+    std::fs::write(&app, wat::parse_str(old).unwrap()).unwrap();
+    let out = run(wasm_rr()
+        .arg("record")
+        .arg(&app)
+        .arg("-t")
+        .arg(dir.path().join("t.json")));
+    let message = assert_one_line_error(&out);
+    assert!(
+        message.contains("composed by another version of wasm-rr; compose the app again"),
+        "{message}"
+    );
+    assert!(!dir.path().join("t.json").exists());
+}

@@ -304,21 +304,30 @@ fn a_bundle_says_what_wasm_rr_replay_says_where_the_run_diverges() {
     }
 }
 
-/// A guest's own exit status comes back from a bundle as from the recording.
+/// A guest's own exit status comes back from a bundle as from the recording, from a trace
+/// in any format.
 #[test]
 fn a_bundle_exits_as_the_recorded_run_did() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    let out = run(wasm_rr()
-        .current_dir(dir)
-        .arg("record")
-        .arg(example("dns_lookup"))
-        .args(["-t", "usage.bin"]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    bundle(dir, &example("dns_lookup"), "usage.bin", "usage.wasm", &[]);
-    let bundled = run_bundle(dir, "usage.wasm");
-    assert_eq!(bundled.status.code(), Some(2), "{}", stderr(&bundled));
-    assert_eq!(stderr(&bundled), stderr(&out));
+    for trace in ["usage.json", "usage.bin", "usage.bin.zst"] {
+        let out = run(wasm_rr()
+            .current_dir(dir)
+            .arg("record")
+            .arg(example("dns_lookup"))
+            .args(["-t", trace]));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let bundled = format!("{trace}.wasm");
+        bundle(dir, &example("dns_lookup"), trace, &bundled, &[]);
+        let replayed = run_bundle(dir, &bundled);
+        assert_eq!(
+            replayed.status.code(),
+            Some(2),
+            "{trace}: {}",
+            stderr(&replayed)
+        );
+        assert_eq!(stderr(&replayed), stderr(&out), "{trace}");
+    }
 }
 
 #[test]
