@@ -90,8 +90,9 @@ struct Functions {
     code: std::collections::HashMap<Vec<u8>, std::ops::Range<usize>>,
 }
 
-/// A pack grown beyond this (many apps' functions) is started anew.
-const MAX_PACK_BYTES: u64 = 256 << 20;
+/// A pack grown beyond this (many apps' functions, older interposers') is started anew:
+/// it is read whole, so this bounds what a first compilation holds of it.
+const MAX_PACK_BYTES: u64 = 64 << 20;
 
 impl FunctionCache {
     /// The cache in the user's cache directory, if there is one.
