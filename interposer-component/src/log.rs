@@ -3,6 +3,7 @@
 
 use crate::bindings::rr::log::log as host;
 use std::cell::{Cell, RefCell};
+use wasm_rr_trace::length::LengthReader;
 use wasm_rr_trace::{decode_call, Call, Event, StreamId};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -189,19 +190,11 @@ pub struct Batch {
 impl Batch {
     /// Where the event at `at` lies in the batch; `Err` if it is cut short.
     fn event_at(&self, at: usize) -> Result<std::ops::Range<usize>, ()> {
-        let mut len = 0usize;
-        for (i, &byte) in self
-            .bytes
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take(5)
-            .enumerate()
-        {
-            len |= usize::from(byte & 0x7f) << (7 * i);
-            if byte & 0x80 == 0 {
+        let mut length = LengthReader::default();
+        for (i, &byte) in self.bytes.get(at..).unwrap_or_default().iter().enumerate() {
+            if let Some(len) = length.push(byte).map_err(|_| ())? {
                 let start = at + i + 1;
-                let end = start.checked_add(len).ok_or(())?;
+                let end = start.checked_add(len as usize).ok_or(())?;
                 return if end <= self.bytes.len() {
                     Ok(start..end)
                 } else {

@@ -19,9 +19,9 @@ use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter, MAX_EVENT_BYTES};
+use wasm_rr_trace::file::{TraceError, TraceReader, TraceWriter};
 pub use wasm_rr_trace::replay::ReplayError;
-use wasm_rr_trace::{replay, Event, Outcome};
+use wasm_rr_trace::{replay, Event, Outcome, MAX_EVENT_BYTES};
 use wasmtime::Result;
 
 /// Bytes of queued events handed to the writer thread at once.
@@ -555,7 +555,7 @@ impl Replayer {
         self.unread(held_back);
         let mut batch = Vec::with_capacity(bytes + 5 * self.handed.len());
         for event in &self.handed {
-            wasm_rr_trace::bundle::push_with_length(&mut batch, &event.bytes);
+            wasm_rr_trace::length::push_with_length(&mut batch, &event.bytes);
         }
         Ok(batch)
     }

@@ -4,31 +4,13 @@
 //! length (unsigned LEB128). The head holds what the replay's messages and its end check
 //! need, so that the bundle reads nothing but events after it.
 
-use crate::Outcome;
+use crate::length::{push_with_length, LengthReader, TooLong};
+use crate::{Outcome, MAX_EVENT_BYTES};
 use serde::{Deserialize, Serialize};
-
-/// The longest event a bundle holds, as in a trace file.
-pub const MAX_EVENT_BYTES: usize = 2 << 20;
 /// The longest head: a path and a trap message.
 const MAX_HEAD_BYTES: usize = 64 << 10;
 /// How much the reader asks of the trace at a time.
 const CHUNK_BYTES: u32 = 64 << 10;
-
-/// Appends `bytes` to `out` after their length in unsigned LEB128: how a bundle, and a
-/// batch of events handed out by `rr:log/next-batch`, hold each event.
-pub fn push_with_length(out: &mut Vec<u8>, bytes: &[u8]) {
-    let mut len = bytes.len() as u64;
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    out.extend_from_slice(bytes);
-}
 
 /// What a bundle knows of its trace besides the events.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -126,24 +108,22 @@ impl<S: BundleSource> BundleReader<S> {
 
     /// The next event's wire bytes, or `None` after the last.
     pub fn next_event(&mut self) -> Result<Option<Vec<u8>>, String> {
-        let mut len = 0u64;
-        let mut shift = 0;
-        loop {
+        let mut length = LengthReader::default();
+        let len = loop {
             let Some(byte) = self.take(1)? else {
-                return match shift {
-                    0 => Ok(None),
-                    _ => Err("the bundled trace ends in an event's length".into()),
+                return match length.is_empty() {
+                    true => Ok(None),
+                    false => Err("the bundled trace ends in an event's length".into()),
                 };
             };
-            len |= u64::from(byte[0] & 0x7f) << shift;
-            if byte[0] & 0x80 == 0 {
-                break;
+            match length.push(byte[0]) {
+                Ok(Some(len)) => break len,
+                Ok(None) => {}
+                Err(TooLong) => {
+                    return Err("an event's length in the bundled trace is too long".into())
+                }
             }
-            shift += 7;
-            if shift > 28 {
-                return Err("an event's length in the bundled trace is too long".into());
-            }
-        }
+        };
         if len as usize > MAX_EVENT_BYTES {
             return Err(format!(
                 "an event in the bundled trace claims {len} bytes, more than the {MAX_EVENT_BYTES} an event may have"

@@ -17,6 +17,7 @@
 //! good one. A trace whose recording was killed has no end: it reads up to its last whole
 //! event, and then says it was cut short.
 
+use crate::length::{self, LengthReader, TooLong};
 use crate::{Event, Header, Outcome, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -27,9 +28,7 @@ use std::path::{Path, PathBuf};
 /// The first line of a binary trace.
 const BINARY_MAGIC: &[u8] = b"wasm-rr binary trace\n";
 
-/// The largest event a trace holds, in its wire form. Reads of files and streams are at
-/// most 64 KiB on wasmtime; recording refuses a larger event.
-pub const MAX_EVENT_BYTES: usize = 2 << 20;
+pub use crate::MAX_EVENT_BYTES;
 /// The longest JSON line: an event of [`MAX_EVENT_BYTES`] written as escaped text.
 const MAX_LINE_BYTES: usize = 8 * MAX_EVENT_BYTES;
 /// The longest header line, and the largest end record.
@@ -324,10 +323,11 @@ impl TraceWriter {
 
     /// A binary record: its tag, its length, its bytes.
     fn record(&mut self, tag: u8, bytes: &[u8]) -> Result<(), TraceError> {
-        let mut head = [0u8; 6];
-        head[0] = tag;
-        let used = 1 + write_leb128(bytes.len() as u32, &mut head[1..]);
-        self.write(&head[..used])?;
+        let mut length = [0u8; 5];
+        let used = length::encode(bytes.len() as u32, &mut length);
+        let mut head = [tag, 0, 0, 0, 0, 0];
+        head[1..=used].copy_from_slice(&length[..used]);
+        self.write(&head[..=used])?;
         self.write(bytes)
     }
 
@@ -365,21 +365,6 @@ fn too_large(len: usize) -> String {
         "an event of {len} bytes, more than a trace event may hold ({} bytes)",
         MAX_EVENT_BYTES
     )
-}
-
-/// Writes `value` as unsigned LEB128 into `out`; returns how many bytes it took (1 to 5).
-fn write_leb128(mut value: u32, out: &mut [u8]) -> usize {
-    let mut used = 0;
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out[used] = byte;
-            return used + 1;
-        }
-        out[used] = byte | 0x80;
-        used += 1;
-    }
 }
 
 /// What reading a binary record found.
@@ -532,20 +517,18 @@ impl TraceReader {
             END_TAG => MAX_HEADER_BYTES,
             other => return Err(self.event_error(format!("unknown record tag {other}"))),
         };
-        let mut len: u64 = 0;
-        for shift in (0..35).step_by(7) {
+        let mut length = LengthReader::default();
+        let len = loop {
             let mut byte = [0u8];
             if self.input.read(&mut byte).map_err(|e| self.io_error(e))? == 0 {
                 return Ok(RecordRead::Eof);
             }
-            len |= u64::from(byte[0] & 0x7f) << shift;
-            if byte[0] & 0x80 == 0 {
-                break;
+            match length.push(byte[0]) {
+                Ok(Some(len)) => break len,
+                Ok(None) => {}
+                Err(TooLong) => return Err(self.event_error("a record length longer than 5 bytes")),
             }
-            if shift == 28 {
-                return Err(self.event_error("a record length longer than 5 bytes"));
-            }
-        }
+        };
         if len > limit as u64 {
             return Err(self.event_error(format!(
                 "a record of {len} bytes, more than a trace record may hold ({limit} bytes)"

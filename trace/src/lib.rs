@@ -34,6 +34,7 @@ pub mod file;
 mod filesystem;
 mod http;
 mod io;
+pub mod length;
 pub mod replay;
 mod sockets;
 
@@ -43,6 +44,10 @@ pub use filesystem::*;
 pub use http::*;
 pub use io::*;
 pub use sockets::*;
+
+/// The largest event a trace holds, in its wire form. Reads of files and streams are at
+/// most 64 KiB on wasmtime; recording refuses a larger event.
+pub const MAX_EVENT_BYTES: usize = 2 << 20;
 
 /// Version of the trace format; bumped on any incompatible change to these types.
 pub const FORMAT_VERSION: u32 = 4;

@@ -23,7 +23,8 @@ use bindings::exports::wasi::cli::exit as e_exit;
 use bindings::rr::log::bundled_trace;
 use bindings::wasi::cli::{exit as i_exit, stderr};
 use std::cell::RefCell;
-use wasm_rr_trace::bundle::{push_with_length, BundleHead, BundleReader, BundleSource, BundledEnd};
+use wasm_rr_trace::bundle::{BundleHead, BundleReader, BundleSource, BundledEnd};
+use wasm_rr_trace::length::push_with_length;
 use wasm_rr_trace::replay::{self, ReplayError};
 use wasm_rr_trace::{Event, Outcome};
 
