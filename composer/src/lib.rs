@@ -14,7 +14,7 @@ use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
 mod generated;
 mod wasip1;
 
-pub use generated::INCOMING_HANDLER;
+pub use generated::{INCOMING_HANDLER, REPLAY_STATE};
 pub use wasip1::{adapt_wasip1, adaptation_inputs};
 
 use wit_parser::{
@@ -209,7 +209,7 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
     }
 
     let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
-    let mut bundled_log = None;
+    let mut bundle_front = None;
     // Only a host's log hands out batches of events that the interposer may leave unused.
     let exports_replay_state = matches!(log, Log::Host);
     match log {
@@ -223,9 +223,9 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
             wire(&mut graph, (provider_node, RR_LOG_IMPORT), interposer_node)?;
         }
         Log::Bundled(bundled) => {
-            if run.is_none() || handler.is_some() {
+            let (Some(run), None) = (&run, &handler) else {
                 bail!("only a command (an app that exports `wasi:cli/run`) can be bundled");
-            }
+            };
             let (front, data) = generated::bundle_front_and_data(bundled.trace)?;
             let data_node = instantiate_bytes(&mut graph, "wasm-rr:bundled-trace", data)?;
             let log_node =
@@ -237,8 +237,14 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
                 // The run's end is checked when the guest exits.
                 wire(&mut graph, (log_node, generated::EXIT), interposer_node)?;
             }
+            // The run front calls the app's run, then has the bundle's log check the end.
             let front_node = instantiate_bytes(&mut graph, "wasm-rr:bundle-front", front)?;
-            bundled_log = Some((log_node, front_node));
+            let app_run = graph.alias_instance_export(app_node, run)?;
+            graph
+                .set_instantiation_argument(front_node, generated::FRONT_RUN, app_run)
+                .context("wiring the app's run to the bundle's run front")?;
+            wire(&mut graph, (log_node, generated::BUNDLED_END), front_node)?;
+            bundle_front = Some(front_node);
         }
     }
 
@@ -261,17 +267,12 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
     }
 
     for export in &app_exports {
-        let source = match (&handler, &bundled_log) {
+        let source = match (&handler, bundle_front) {
             (Some(handler), _) if handler == export => {
                 serve_through_front(&mut graph, app_node, interposer_node, handler)?
             }
-            (_, Some((log_node, front_node))) if run.as_ref() == Some(export) => {
-                let app_run = graph.alias_instance_export(app_node, export)?;
-                graph
-                    .set_instantiation_argument(*front_node, generated::FRONT_RUN, app_run)
-                    .context("wiring the app's run to the bundle's run front")?;
-                wire(&mut graph, (*log_node, generated::BUNDLED_END), *front_node)?;
-                graph.alias_instance_export(*front_node, generated::FRONT_RUN)?
+            (_, Some(front_node)) if run.as_ref() == Some(export) => {
+                graph.alias_instance_export(front_node, generated::FRONT_RUN)?
             }
             _ => graph.alias_instance_export(app_node, export)?,
         };

@@ -13,7 +13,7 @@ use crate::host::{engine, Compilation};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use wasmtime::component::Component;
 
 /// The component that `make` gives, compiled for [`engine`]. Compiled components are
@@ -47,7 +47,10 @@ pub fn component(
         .map_err(anyhow::Error::from)
         .context("compiling the component")?;
     if let (Some(path), Ok(bytes)) = (path, component.serialize()) {
-        let _ = write_atomically(&path, &bytes);
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = crate::write_replacing(&path, &bytes);
     }
     Ok(component)
 }
@@ -60,16 +63,6 @@ fn dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     Some(base.join("wasm-rr"))
-}
-
-/// Writes `bytes` to `path` through a temporary file, so that a reader never sees half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
 }
 
 /// Cranelift's incremental compilation cache, in one file (`functions.pack`) of records, each
@@ -144,13 +137,18 @@ impl wasmtime::CacheStore for FunctionCache {
             record.extend_from_slice(&(field.len() as u32).to_le_bytes());
             record.extend_from_slice(field);
         }
-        if let Some(dir) = self.path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+        };
+        // The cache directory is made once, by the first insert that finds it missing.
+        open()
+            .or_else(|_| {
+                std::fs::create_dir_all(self.path.parent().unwrap_or(&self.path))?;
+                open()
+            })
             .and_then(|mut pack| pack.write_all(&record))
             .is_ok()
     }

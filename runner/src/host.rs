@@ -320,14 +320,13 @@ impl<L: Log> Handler<L> {
     }
 }
 
-/// The interface a composition exports for [`take_back_unused`].
-const REPLAY_STATE: &str = "rr:log/replay-state@0.1.0";
-
 /// When the guest's run has returned: gives the log back the events the interposer was
 /// handed but did not use (`rr:log/replay-state`), so that the end check starts at the
 /// first event the guest did not reach.
 fn take_back_unused<L: Log>(store: &mut Store<State<L>>, instance: &Instance) -> Result<()> {
-    let Some(interface) = instance.get_export_index(&mut *store, None, REPLAY_STATE) else {
+    let Some(interface) =
+        instance.get_export_index(&mut *store, None, wasm_rr_composer::REPLAY_STATE)
+    else {
         return Ok(());
     };
     let Some(unused_events) =
