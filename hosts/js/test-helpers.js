@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transpile } from "./src/run.js";
+import { leb128 } from "./src/trace.js";
 
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export const WASM_RR = process.env.WASM_RR || path.join(REPO, "target/release/wasm-rr");
@@ -68,13 +69,7 @@ export function readRecords(file) {
 export function writeRecords(file, { head, records }) {
   const parts = [head];
   for (const { tag, bytes } of records) {
-    const length = [];
-    let value = bytes.length;
-    do {
-      length.push((value & 0x7f) | (value >= 0x80 ? 0x80 : 0));
-      value >>>= 7;
-    } while (value);
-    parts.push(Buffer.from([tag, ...length]), bytes);
+    parts.push(Buffer.from([tag, ...leb128(bytes.length)]), bytes);
   }
   fs.writeFileSync(file, Buffer.concat(parts));
 }

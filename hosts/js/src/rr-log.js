@@ -7,7 +7,7 @@
 
 import { webcrypto } from "node:crypto";
 import { EVENT_NAMES } from "./events.js";
-import { describeOutcome, sameOutcome } from "./trace.js";
+import { describeOutcome, leb128, sameOutcome } from "./trace.js";
 
 /** The HTTP request headers whose values a recording redacts by default. */
 export const REDACTED_HEADERS = ["authorization", "cookie", "proxy-authorization"];
@@ -58,28 +58,34 @@ export function logImports(log) {
   };
 }
 
-/** The plain run: the interposer calls the real imports and records nothing. */
-export class Passthrough {
+/** The modes that do not replay: for them, the replay's functions are host errors. */
+class NotReplaying {
   getMode() {
-    return "passthrough";
+    return this.mode;
   }
+  nextBatch() {
+    throw outside(this.mode, "next-batch");
+  }
+  giveBack() {
+    throw outside(this.mode, "give-back");
+  }
+  diverged() {
+    throw outside(this.mode, "diverged");
+  }
+  outputDiffers() {
+    throw outside(this.mode, "output-differs");
+  }
+}
+
+/** The plain run: the interposer calls the real imports and records nothing. */
+export class Passthrough extends NotReplaying {
+  mode = "passthrough";
+
   append() {
-    throw outside("passthrough", "append");
+    throw outside(this.mode, "append");
   }
   httpRedaction() {
     return redaction([]);
-  }
-  nextBatch() {
-    throw outside("passthrough", "next-batch");
-  }
-  giveBack() {
-    throw outside("passthrough", "give-back");
-  }
-  diverged() {
-    throw outside("passthrough", "diverged");
-  }
-  outputDiffers() {
-    throw outside("passthrough", "output-differs");
   }
   finish(outcome) {
     return outcome;
@@ -87,18 +93,17 @@ export class Passthrough {
 }
 
 /** Records into a {@link TraceWriter}. */
-export class Recorder {
+export class Recorder extends NotReplaying {
+  mode = "record";
   #writer;
   #headers;
 
   constructor(writer, redactedHeaders = REDACTED_HEADERS) {
+    super();
     this.#writer = writer;
     this.#headers = [...redactedHeaders];
   }
 
-  getMode() {
-    return "record";
-  }
   append(event) {
     if (this.#writer.finished) throw new RecordError("the recording has ended");
     try {
@@ -109,18 +114,6 @@ export class Recorder {
   }
   httpRedaction() {
     return redaction(this.#headers);
-  }
-  nextBatch() {
-    throw outside("record", "next-batch");
-  }
-  giveBack() {
-    throw outside("record", "give-back");
-  }
-  diverged() {
-    throw outside("record", "diverged");
-  }
-  outputDiffers() {
-    throw outside("record", "output-differs");
   }
 
   /** Ends the trace with how the run ended. */
@@ -193,12 +186,7 @@ export class Replayer {
   nextBatch() {
     const bytes = this.#reader.next();
     if (bytes === null) return new Uint8Array(0);
-    const length = [];
-    let value = bytes.length;
-    do {
-      length.push((value & 0x7f) | (value >= 0x80 ? 0x80 : 0));
-      value = Math.floor(value / 0x80);
-    } while (value);
+    const length = leb128(bytes.length);
     const batch = new Uint8Array(length.length + bytes.length);
     batch.set(length);
     batch.set(bytes, length.length);

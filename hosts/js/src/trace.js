@@ -52,7 +52,8 @@ export function headerLine({ wasm_rr_version, app_sha256, request }) {
   return JSON.stringify(header);
 }
 
-function leb128(value) {
+/** `value` as unsigned LEB128 bytes, as binary traces and `rr:log/next-batch` frame lengths. */
+export function leb128(value) {
   const out = [];
   do {
     let byte = value & 0x7f;
