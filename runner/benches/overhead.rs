@@ -342,11 +342,11 @@ fn run_case(case: &Case, runs: usize, work: &Path) -> Result<CaseResult, String>
 
 /// The size of a trace with the header of the one `mode` wrote, and no event.
 fn empty_trace_bytes(case: &Case, mode: Mode, work: &Path) -> Result<u64, String> {
-    use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
+    use wasm_rr_trace::file::{Creation, Format, TraceReader, TraceWriter};
     let recorded = trace_path(case, mode, work);
     let (_, header) = TraceReader::open(&recorded).map_err(|e| e.to_string())?;
     let empty = work.join("empty");
-    let writer = TraceWriter::create(&empty, &header, Format::for_path(&recorded))
+    let writer = TraceWriter::create(&empty, &header, Format::for_path(&recorded), Creation::Replace)
         .map_err(|e| e.to_string())?;
     writer
         .finish(wasm_rr_trace::Outcome::Exit(0))

@@ -176,6 +176,11 @@ pub struct ServeArgs {
     /// authorization, cookie and proxy-authorization (and response set-cookie); repeatable
     #[arg(long, value_name = "NAME")]
     pub redact_header: Vec<String>,
+    /// Fail a request whose trace cannot be written (a full disk): its client gets a 500,
+    /// or a response cut off before its end. By default the request is served, and the
+    /// lost trace is said on stderr and counted
+    #[arg(long, requires = "trace_dir")]
+    pub fail_on_lost_trace: bool,
     #[command(flatten)]
     pub guest: GuestOptions,
     /// Compile with debug info and without optimizations, as `wasmtime serve -g` does

@@ -3,10 +3,11 @@
 use crate::{cli, same_file};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
-use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
+use wasm_rr_trace::file::{Creation, Format, TraceReader, TraceWriter};
 
-/// Rewrites a trace event by event, into a temporary file that replaces the output only
-/// when the whole trace is written: a bad input leaves the output as it was.
+/// Rewrites a trace event by event (in the current format: converting upgrades a trace of
+/// an older one), into a temporary file that replaces the output only when the whole
+/// trace is written: a bad input leaves the output as it was.
 pub fn convert(args: &cli::ConvertArgs) -> Result<ExitCode> {
     if same_file(&args.input, &args.output) {
         bail!(
@@ -18,7 +19,7 @@ pub fn convert(args: &cli::ConvertArgs) -> Result<ExitCode> {
     let format = args
         .format
         .map_or_else(|| Format::for_path(&args.output), Format::from);
-    let mut writer = TraceWriter::create_replacing(&args.output, &header, format)?;
+    let mut writer = TraceWriter::create(&args.output, &header, format, Creation::ReplaceWhenComplete)?;
     while let Some(event) = reader.next_event()? {
         writer.event(&event)?;
     }

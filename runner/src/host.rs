@@ -261,6 +261,12 @@ pub struct Handler<L: 'static> {
 }
 
 /// Where a handler's response goes: what `response-outparam.set` gives.
+/// A request that the handler never saw (it had no authority, say), with its log.
+pub struct Refused<L> {
+    pub error: anyhow::Error,
+    pub log: L,
+}
+
 pub type ResponseSender = tokio::sync::oneshot::Sender<
     std::result::Result<hyper::Response<HyperOutgoingBody>, ErrorCode>,
 >;
@@ -291,24 +297,34 @@ impl<L: Log> Handler<L> {
         log: L,
         request: hyper::Request<B>,
         response: ResponseSender,
-    ) -> Result<(Result<Outcome>, L)>
+    ) -> Result<(Result<Outcome>, L), Refused<L>>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let mut store = Store::new(self.pre.engine(), state(wasi, log));
-        let request = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, request)?;
-        let response = store.data_mut().http().new_response_outparam(response)?;
-        let instance = self
-            .pre
-            .instance_pre()
-            .instantiate(&mut store)
-            .map_err(anyhow::Error::from)
-            .context("instantiating the component")?;
-        let proxy = Proxy::new(&mut store, &instance)?;
+        let started = (|| -> Result<_> {
+            let request = store
+                .data_mut()
+                .http()
+                .new_incoming_request(Scheme::Http, request)?;
+            let response = store.data_mut().http().new_response_outparam(response)?;
+            let instance = self
+                .pre
+                .instance_pre()
+                .instantiate(&mut store)
+                .map_err(anyhow::Error::from)
+                .context("instantiating the component")?;
+            let proxy = Proxy::new(&mut store, &instance)?;
+            Ok((request, response, instance, proxy))
+        })();
+        let (request, response, instance, proxy) = match started {
+            Ok(started) => started,
+            Err(error) => {
+                let log = store.into_data().log;
+                return Err(Refused { error, log });
+            }
+        };
         let result = proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, request, response);

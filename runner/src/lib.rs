@@ -96,18 +96,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, renamed at the end: a
-/// failure leaves what was at `path` as it was.
+/// Writes `bytes` to `path` as `cp` would (see [`wasm_rr_trace::destination`]): a
+/// failure leaves what was at `path` as it was, a device or FIFO is written into, a
+/// symbolic link is followed.
 fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .with_context(|| format!("writing {}", path.display()));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    wasm_rr_trace::destination::write_replacing(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn read_app(path: &Path) -> Result<Vec<u8>> {

@@ -1,11 +1,11 @@
 //! `wasm-rr record`: run the app on the real host and write every input into a trace.
 
 use crate::host::{self, Program};
-use crate::rr_log::Recorder;
+use crate::rr_log::{OnWriteFailure, Recorder};
 use crate::{app_identity, cli, composed_component, read_app, report, same_file, sha256_hex};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
-use wasm_rr_trace::file::{Format, TraceWriter};
+use wasm_rr_trace::file::{Creation, Format, TraceWriter};
 use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
 
 pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
@@ -38,8 +38,8 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
         .format
         .map_or_else(|| Format::for_path(&args.trace), Format::from);
 
-    let writer = TraceWriter::create(&args.trace, &header, format)?;
-    let recorder = Recorder::new(writer, args.redacted_headers());
+    let writer = TraceWriter::create(&args.trace, &header, format, Creation::Replace)?;
+    let recorder = Recorder::new(writer, args.redacted_headers(), OnWriteFailure::StopTheRun);
     let signals = recorder.on_signal(&args.trace)?;
     let (outcome, recorder) = program.run(wasi, recorder)?;
     let finished = match outcome {

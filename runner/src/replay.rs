@@ -78,7 +78,7 @@ fn replay_request(
             }
             Err(_) => Ok(()),
         };
-        let ran = guest.await??;
+        let ran = guest.await?.map_err(|refused| refused.error)?;
         shown?;
         Ok(ran)
     })

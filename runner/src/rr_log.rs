@@ -92,6 +92,8 @@ enum Queued {
     Large(Vec<u8>),
     /// How the run ended: the writer ends the trace and stops.
     End(Outcome),
+    /// The run never began: the writer removes the trace and stops.
+    Discard,
 }
 
 /// Records into a trace. The events not yet handed to the writer thread are shared with
@@ -102,10 +104,22 @@ pub struct Recorder {
     redacted_headers: Vec<String>,
 }
 
+/// What a recording does when its trace cannot be written (a full disk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnWriteFailure {
+    /// The guest's next call fails, which stops the run (`record`, and `serve
+    /// --fail-on-lost-trace`).
+    StopTheRun,
+    /// The run goes on, unrecorded, and [`Recorder::finish`] says why the trace is lost
+    /// (`serve`: a trace is observability, which a user's request should not fail for).
+    GoOn,
+}
+
 struct RecordState {
     /// Small events not yet handed to the writer.
     batch: Vec<u8>,
     batches: SyncSender<Queued>,
+    on_write_failure: OnWriteFailure,
     /// The writer thread, until somebody ends the trace.
     writer: Option<JoinHandle<Result<(), String>>>,
 }
@@ -113,11 +127,16 @@ struct RecordState {
 impl Recorder {
     /// Records into `writer`, redacting the values of the HTTP request headers named by
     /// `redacted_headers`.
-    pub fn new(writer: TraceWriter, redacted_headers: Vec<String>) -> Self {
+    pub fn new(
+        writer: TraceWriter,
+        redacted_headers: Vec<String>,
+        on_write_failure: OnWriteFailure,
+    ) -> Self {
         let (batches, queue) = sync_channel::<Queued>(QUEUED_BATCHES);
         let state = Arc::new(Mutex::new(RecordState {
             batch: Vec::with_capacity(BATCH_BYTES),
             batches,
+            on_write_failure,
             writer: None,
         }));
         let shared = Arc::clone(&state);
@@ -142,6 +161,20 @@ impl Recorder {
             None => loop {
                 std::thread::park();
             },
+        }
+    }
+
+    /// Removes the trace of a run that never began (a request refused before its
+    /// handler ran): nothing in it says anything.
+    pub fn discard(self) {
+        let writer = {
+            let mut state = self.state();
+            let writer = state.writer.take();
+            let _ = state.batches.send(Queued::Discard);
+            writer
+        };
+        if let Some(writer) = writer {
+            let _ = writer.join();
         }
     }
 
@@ -245,8 +278,12 @@ impl RecordState {
 
     fn send(&self, queued: Queued) -> Result<(), RecordError> {
         // A closed queue means the writer stopped on an error, which the end reports.
-        let stopped = |_| RecordError("the trace writer stopped".into());
-        self.batches.send(queued).map_err(stopped)
+        match (self.batches.send(queued), self.on_write_failure) {
+            (Err(_), OnWriteFailure::StopTheRun) => {
+                Err(RecordError("the trace writer stopped".into()))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -291,6 +328,7 @@ fn write_queued(
                 while let Ok(queued) = queue.try_recv() {
                     match queued {
                         Queued::End(outcome) => return writer.finish(outcome).map_err(text),
+                        Queued::Discard => return Ok(writer.discard()),
                         events => write_events(&mut writer, events)?,
                     }
                 }
@@ -305,6 +343,7 @@ fn write_queued(
         };
         match queued {
             Queued::End(outcome) => return writer.finish(outcome).map_err(text),
+            Queued::Discard => return Ok(writer.discard()),
             events => write_events(&mut writer, events)?,
         }
     }
@@ -315,7 +354,7 @@ fn write_events(writer: &mut TraceWriter, queued: Queued) -> Result<(), String> 
     match queued {
         Queued::Packed(batch) => write_packed(writer, &batch),
         Queued::Large(event) => writer.event_bytes(&event).map_err(|e| e.to_string()),
-        Queued::End(_) => Err("internal: an end among the events".into()),
+        Queued::End(_) | Queued::Discard => Err("internal: an end among the events".into()),
     }
 }
 

@@ -2,21 +2,22 @@
 //! an instance of its own, and (with `--trace-dir`) recorded into a trace of its own.
 
 use crate::cli::{self, GuestOptions};
-use crate::host::{self, Handler, Log};
-use crate::rr_log::{Interrupter, Passthrough, Recorder};
+use crate::host::rr::log::log::{Mode, Redaction};
+use crate::host::{self, rr, Handler, Log, Refused};
+use crate::rr_log::{Interrupter, OnWriteFailure, Passthrough, Recorder};
 use crate::{app_identity, composed_component, read_app, sha256_hex};
 use anyhow::{bail, Context, Result};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
-use wasm_rr_trace::file::{Format, TraceWriter};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wasm_rr_trace::file::{Creation, Format, TraceWriter};
 use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -35,14 +36,7 @@ pub fn serve(args: &cli::ServeArgs) -> Result<ExitCode> {
     match &args.trace_dir {
         None => {
             let component = crate::plain_component(&app, compilation)?;
-            let handler = handler(&component, &args.app)?;
-            let server = Server {
-                handler,
-                guest: args.guest.clone(),
-                argv,
-                logs: Plain,
-                next: AtomicU64::new(0),
-            };
+            let server = Server::new(handler(&component, &args.app)?, args, argv, Plain);
             runtime.block_on(listen(Arc::new(server), args.addr))
         }
         Some(dir) => {
@@ -50,24 +44,22 @@ pub fn serve(args: &cli::ServeArgs) -> Result<ExitCode> {
             let handler = handler(&component, &args.app)?;
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("making the trace directory {}", dir.display()))?;
-            let traces = Arc::new(Traces {
+            let traces = Traces {
                 dir: dir.clone(),
+                server: server_id()?,
                 app_sha256: app_identity(&app),
                 format: args.format.into(),
                 redacted_headers: args.redacted_headers(),
+                on_write_failure: match args.fail_on_lost_trace {
+                    true => OnWriteFailure::StopTheRun,
+                    false => OnWriteFailure::GoOn,
+                },
                 in_flight: Mutex::new(HashMap::new()),
-            });
-            let signals = Arc::clone(&traces).on_signal()?;
-            let server = Server {
-                handler,
-                guest: args.guest.clone(),
-                argv,
-                logs: traces,
-                next: AtomicU64::new(0),
+                kept: AtomicU64::new(0),
+                lost: LostTraces::default(),
             };
-            let served = runtime.block_on(listen(Arc::new(server), args.addr));
-            signals.close();
-            served
+            let server = Server::new(handler, args, argv, traces);
+            runtime.block_on(listen(Arc::new(server), args.addr))
         }
     }
 }
@@ -88,6 +80,14 @@ fn handler<L: Log>(component: &wasmtime::component::Component, app: &Path) -> Re
     Handler::new(component)
 }
 
+/// Eight hex digits, random, that name this server's traces apart from those of any other
+/// server writing into the same directory (another process, another machine).
+fn server_id() -> Result<String> {
+    let mut id = [0u8; 4];
+    getrandom::fill(&mut id).map_err(|error| anyhow::anyhow!("no random server id: {error}"))?;
+    Ok(crate::hex(&id))
+}
+
 /// How a served request is logged: not at all, or into a trace of its own.
 trait RequestLogs: Send + Sync + 'static {
     type Log: Log;
@@ -96,10 +96,23 @@ trait RequestLogs: Send + Sync + 'static {
     const MAX_RANDOM: Option<u64>;
 
     /// The log of request number `number`.
-    fn start(&self, number: u64, request: &hyper::Request<Incoming>) -> Result<Self::Log>;
+    fn start(&self, number: u64, request: &hyper::Request<Incoming>) -> Self::Log;
 
-    /// Ends the log of request `number` with how its handler ended.
-    fn finish(&self, number: u64, log: Self::Log, outcome: Outcome) -> Result<()>;
+    /// Ends the log of request `number` with how its handler ended: whether its trace is
+    /// kept (a lost one is said and counted here).
+    fn finish(&self, number: u64, log: Self::Log, outcome: Outcome) -> bool;
+
+    /// Drops the log of a request that the handler never saw: it says nothing.
+    fn discard(&self, number: u64, log: Self::Log);
+
+    /// Whether a request whose trace is lost fails (`--fail-on-lost-trace`).
+    fn lost_trace_fails(&self) -> bool;
+
+    /// Ends the logs of the requests in flight, at a second interruption.
+    fn interrupt(&self, signal: &str);
+
+    /// What the logs came to, for the line said at shutdown.
+    fn summary(&self) -> String;
 }
 
 /// `serve` without `--trace-dir`: the handler alone, the baseline.
@@ -109,33 +122,56 @@ impl RequestLogs for Plain {
     type Log = Passthrough;
     const MAX_RANDOM: Option<u64> = None;
 
-    fn start(&self, _: u64, _: &hyper::Request<Incoming>) -> Result<Passthrough> {
-        Ok(Passthrough)
+    fn start(&self, _: u64, _: &hyper::Request<Incoming>) -> Passthrough {
+        Passthrough
     }
 
-    fn finish(&self, _: u64, _: Passthrough, _: Outcome) -> Result<()> {
-        Ok(())
+    fn finish(&self, _: u64, _: Passthrough, _: Outcome) -> bool {
+        true
+    }
+
+    fn discard(&self, _: u64, _: Passthrough) {}
+
+    fn lost_trace_fails(&self) -> bool {
+        false
+    }
+
+    fn interrupt(&self, _: &str) {}
+
+    fn summary(&self) -> String {
+        String::new()
     }
 }
 
 /// `serve --trace-dir`: a trace per request, named for people (see [`trace_name`]).
 struct Traces {
     dir: PathBuf,
+    /// This server's id in the traces' names.
+    server: String,
     app_sha256: String,
     format: Format,
     redacted_headers: Vec<String>,
+    on_write_failure: OnWriteFailure,
     /// The recordings of the requests in flight, which an interruption ends.
     in_flight: Mutex<HashMap<u64, Interrupter>>,
+    kept: AtomicU64,
+    lost: LostTraces,
 }
 
-impl RequestLogs for Arc<Traces> {
-    type Log = Recorder;
+/// A request's log under `--trace-dir`: its recording, or none where its trace could not
+/// even be made (the request is served all the same, unrecorded).
+enum RequestLog {
+    Recorded(Recorder),
+    Unrecorded(Passthrough),
+}
+
+impl RequestLogs for Traces {
+    type Log = RequestLog;
     const MAX_RANDOM: Option<u64> = Some(host::MAX_RANDOM_BYTES);
 
-    fn start(&self, number: u64, request: &hyper::Request<Incoming>) -> Result<Recorder> {
-        let path = self
-            .dir
-            .join(trace_name(SystemTime::now(), number, request, self.format));
+    fn start(&self, number: u64, request: &hyper::Request<Incoming>) -> RequestLog {
+        let name = trace_name(SystemTime::now(), &self.server, number, request, self.format);
+        let path = self.dir.join(name);
         let line = request
             .uri()
             .path_and_query()
@@ -146,36 +182,172 @@ impl RequestLogs for Arc<Traces> {
             app_sha256: self.app_sha256.clone(),
             request: Some(format!("{} {line}", request.method())),
         };
-        let writer = TraceWriter::create(&path, &header, self.format)?;
-        let recorder = Recorder::new(writer, self.redacted_headers.clone());
+        let writer = match TraceWriter::create(&path, &header, self.format, Creation::New) {
+            Ok(writer) => writer,
+            Err(error) => {
+                self.lost.say(number, &error.message);
+                return RequestLog::Unrecorded(Passthrough);
+            }
+        };
+        let recorder = Recorder::new(writer, self.redacted_headers.clone(), self.on_write_failure);
         lock(&self.in_flight).insert(number, recorder.interrupter());
-        Ok(recorder)
+        RequestLog::Recorded(recorder)
     }
 
-    fn finish(&self, number: u64, recorder: Recorder, outcome: Outcome) -> Result<()> {
+    fn finish(&self, number: u64, log: RequestLog, outcome: Outcome) -> bool {
+        let RequestLog::Recorded(recorder) = log else {
+            return false;
+        };
         let finished = recorder.finish(outcome);
         lock(&self.in_flight).remove(&number);
-        finished
+        match finished {
+            Ok(()) => {
+                self.kept.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(error) => {
+                self.lost.say(number, &format!("{error:#}"));
+                false
+            }
+        }
+    }
+
+    fn discard(&self, number: u64, log: RequestLog) {
+        if let RequestLog::Recorded(recorder) = log {
+            recorder.discard();
+            lock(&self.in_flight).remove(&number);
+        }
+    }
+
+    fn lost_trace_fails(&self) -> bool {
+        self.on_write_failure == OnWriteFailure::StopTheRun
+    }
+
+    fn interrupt(&self, signal: &str) {
+        let in_flight = std::mem::take(&mut *lock(&self.in_flight));
+        for interrupter in in_flight.values() {
+            if let Some(Err(error)) = interrupter.interrupt(signal) {
+                eprintln!("wasm-rr: interrupted by {signal}: {error:#}");
+            }
+        }
+        if !in_flight.is_empty() {
+            eprintln!(
+                "wasm-rr: interrupted by {signal}: the traces of the {} requests in flight end there",
+                in_flight.len()
+            );
+        }
+    }
+
+    fn summary(&self) -> String {
+        let kept = self.kept.load(Ordering::Relaxed);
+        format!(
+            "; {kept} traces kept in {}, {}",
+            self.dir.display(),
+            self.lost.summary()
+        )
     }
 }
 
-impl Traces {
-    /// On SIGINT or SIGTERM, ends the traces of the requests in flight, says so, and exits
-    /// as `wasmtime` would (128 + the signal).
-    fn on_signal(self: Arc<Self>) -> Result<signal_hook::iterator::Handle> {
-        crate::rr_log::on_interruption(move |name| {
-            let in_flight = std::mem::take(&mut *lock(&self.in_flight));
-            for interrupter in in_flight.values() {
-                if let Some(Err(error)) = interrupter.interrupt(name) {
-                    eprintln!("wasm-rr: interrupted by {name}: {error:#}");
-                }
-            }
-            eprintln!(
-                "wasm-rr: interrupted by {name}: the traces of the {} requests in flight end there",
-                in_flight.len()
-            );
-            Some(())
-        })
+/// The traces that could not be written: counted, with why, and said on stderr at most
+/// once a second (with a running count), so that a full disk does not flood it.
+#[derive(Default)]
+struct LostTraces {
+    count: AtomicU64,
+    /// How many were lost for each reason.
+    reasons: Mutex<BTreeMap<String, u64>>,
+    /// When a loss was last said, and how many were not said since.
+    said: Mutex<(Option<Instant>, u64)>,
+}
+
+/// How often a lost trace is said at most.
+const LOST_TRACE_MESSAGE_EVERY: Duration = Duration::from_secs(1);
+
+impl LostTraces {
+    fn say(&self, number: u64, error: &str) {
+        let count = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        // The reason without the file's name, so that losses for one reason count as one.
+        let reason = error.rsplit(": ").next().unwrap_or(error).to_string();
+        *lock(&self.reasons).entry(reason).or_default() += 1;
+        let mut said = lock(&self.said);
+        let now = Instant::now();
+        if said.0.is_some_and(|last| now - last < LOST_TRACE_MESSAGE_EVERY) {
+            said.1 += 1;
+            return;
+        }
+        let unsaid = std::mem::take(&mut said.1);
+        said.0 = Some(now);
+        let more = match unsaid {
+            0 => String::new(),
+            n => format!(", {n} of them not said"),
+        };
+        eprintln!("wasm-rr: request {number}: its trace is lost: {error} ({count} lost so far{more})");
+    }
+
+    fn summary(&self) -> String {
+        let reasons = lock(&self.reasons);
+        if reasons.is_empty() {
+            return "none lost".into();
+        }
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|(reason, count)| format!("{count}: {reason}"))
+            .collect();
+        format!(
+            "{} lost ({})",
+            self.count.load(Ordering::Relaxed),
+            why.join("; ")
+        )
+    }
+}
+
+impl rr::log::log::Host for RequestLog {
+    fn get_mode(&mut self) -> wasmtime::Result<Mode> {
+        match self {
+            RequestLog::Recorded(log) => log.get_mode(),
+            RequestLog::Unrecorded(log) => log.get_mode(),
+        }
+    }
+
+    fn append(&mut self, event: Vec<u8>) -> wasmtime::Result<()> {
+        match self {
+            RequestLog::Recorded(log) => log.append(event),
+            RequestLog::Unrecorded(log) => log.append(event),
+        }
+    }
+
+    fn http_redaction(&mut self) -> wasmtime::Result<Redaction> {
+        match self {
+            RequestLog::Recorded(log) => log.http_redaction(),
+            RequestLog::Unrecorded(log) => log.http_redaction(),
+        }
+    }
+
+    fn next_batch(&mut self) -> wasmtime::Result<Vec<u8>> {
+        match self {
+            RequestLog::Recorded(log) => log.next_batch(),
+            RequestLog::Unrecorded(log) => log.next_batch(),
+        }
+    }
+
+    fn give_back(&mut self, events: u32) -> wasmtime::Result<()> {
+        match self {
+            RequestLog::Recorded(log) => log.give_back(events),
+            RequestLog::Unrecorded(log) => log.give_back(events),
+        }
+    }
+
+    fn diverged(&mut self, message: String) -> wasmtime::Result<()> {
+        match self {
+            RequestLog::Recorded(log) => log.diverged(message),
+            RequestLog::Unrecorded(log) => log.diverged(message),
+        }
+    }
+
+    fn output_differs(&mut self, message: String) -> wasmtime::Result<()> {
+        match self {
+            RequestLog::Recorded(log) => log.output_differs(message),
+            RequestLog::Unrecorded(log) => log.output_differs(message),
+        }
     }
 }
 
@@ -185,11 +357,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// `20261122T075012.345Z-000001-POST-echo.json`: the time the request came (UTC), its
-/// number in this server's life, its method and path (without the query; `/` as `_`, any
-/// byte but letters, digits, `-` and `.` as `-`, at most 64). Names sort in time order.
+/// `20261122T075012.345Z-3fa09c1e-000001-POST-echo.json`: the time the request came
+/// (UTC), the server's id (see [`server_id`]), the request's number in this server's life,
+/// its method and path (without the query; `/` as `_`, any byte but letters, digits, `-`
+/// and `.` as `-`, at most 64). Names sort in time order.
 fn trace_name(
     time: SystemTime,
+    server: &str,
     number: u64,
     request: &hyper::Request<Incoming>,
     format: Format,
@@ -219,7 +393,7 @@ fn trace_name(
         Format::Zstd => "bin.zst",
     };
     format!(
-        "{}-{number:06}-{method}-{slug}.{extension}",
+        "{}-{server}-{number:06}-{method}-{slug}.{extension}",
         utc_stamp(time)
     )
 }
@@ -241,22 +415,66 @@ struct Server<R: RequestLogs> {
     argv: Vec<String>,
     logs: R,
     next: AtomicU64,
+    /// Requests whose handler has not yet ended, which a shutdown waits for.
+    in_flight: tokio::sync::watch::Sender<u64>,
+}
+
+impl<R: RequestLogs> Server<R> {
+    fn new(handler: Handler<R::Log>, args: &cli::ServeArgs, argv: Vec<String>, logs: R) -> Self {
+        Server {
+            handler,
+            guest: args.guest.clone(),
+            argv,
+            logs,
+            next: AtomicU64::new(0),
+            in_flight: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+/// Counts a request in flight until it is dropped.
+struct InFlight(tokio::sync::watch::Sender<u64>);
+
+impl InFlight {
+    fn new(in_flight: &tokio::sync::watch::Sender<u64>) -> Self {
+        in_flight.send_modify(|count| *count += 1);
+        InFlight(in_flight.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|count| *count -= 1);
+    }
 }
 
 /// Listens on `addr` and serves each connection (HTTP/1.1) in a task of its own, until
-/// the process ends.
+/// SIGINT or SIGTERM; then, as `wasmtime serve` does, takes no new request, waits for the
+/// requests in flight (a second signal stops them, their traces ending there), says what
+/// was served, and exits 0.
 async fn listen<R: RequestLogs>(
     server: Arc<Server<R>>,
     addr: std::net::SocketAddr,
 ) -> Result<ExitCode> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Installed whatever the signals' inherited disposition (a script's `&` ignores
+    // SIGINT): a server started anywhere stops on either.
+    let mut interrupts = signal(SignalKind::interrupt()).context("handling SIGINT")?;
+    let mut terminations = signal(SignalKind::terminate()).context("handling SIGTERM")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr()?;
     eprintln!("Serving HTTP on http://{local}/");
-    loop {
-        let (client, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
+    let stop = |signal: &'static str| signal;
+    let signal = loop {
+        let accepted = tokio::select! {
+            _ = interrupts.recv() => break stop("SIGINT"),
+            _ = terminations.recv() => break stop("SIGTERM"),
+            accepted = listener.accept() => accepted,
+        };
+        let client = match accepted {
+            Ok((client, _)) => client,
             Err(error) => {
                 eprintln!("wasm-rr: accepting a connection: {error}");
                 continue;
@@ -274,10 +492,42 @@ async fn listen<R: RequestLogs>(
                 .serve_connection(TokioIo::new(client), service)
                 .await;
         });
+    };
+    drop(listener);
+    let mut in_flight = server.in_flight.subscribe();
+    let waiting = *in_flight.borrow();
+    if waiting > 0 {
+        eprintln!(
+            "wasm-rr: {signal}: waiting for the {waiting} requests in flight to end, {signal} again to stop them"
+        );
+        tokio::select! {
+            _ = in_flight.wait_for(|count| *count == 0) => {}
+            _ = interrupts.recv() => return Ok(server.stop("SIGINT")),
+            _ = terminations.recv() => return Ok(server.stop("SIGTERM")),
+        }
     }
+    eprintln!("wasm-rr: {signal}: {}", server.summary());
+    Ok(ExitCode::SUCCESS)
 }
 
 impl<R: RequestLogs> Server<R> {
+    /// What was served, for the line said at shutdown.
+    fn summary(&self) -> String {
+        format!(
+            "served {} requests{}",
+            self.next.load(Ordering::Relaxed),
+            self.logs.summary()
+        )
+    }
+
+    /// Stops at a second signal: the requests in flight end there, and so do their
+    /// traces; exits as `wasmtime` would (128 + the signal).
+    fn stop(&self, signal: &'static str) -> ExitCode {
+        self.logs.interrupt(signal);
+        eprintln!("wasm-rr: {signal}: {}", self.summary());
+        ExitCode::from(if signal == "SIGINT" { 130 } else { 143 })
+    }
+
     /// The handler's response, or a 500 when it gives none (it trapped), as
     /// `wasmtime serve` answers.
     async fn respond(
@@ -300,29 +550,51 @@ impl<R: RequestLogs> Server<R> {
         request: hyper::Request<Incoming>,
     ) -> Result<hyper::Response<HyperOutgoingBody>> {
         let wasi = host::record_wasi(&self.argv, &self.guest, R::MAX_RANDOM)?;
-        let log = self.logs.start(number, &request)?;
+        let in_flight = InFlight::new(&self.in_flight);
+        let log = self.logs.start(number, &request);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let (logged, log_ended) = tokio::sync::oneshot::channel();
         let server = Arc::clone(self);
         let guest = tokio::task::spawn_blocking(move || -> Result<Outcome> {
-            let (outcome, log) = server.handler.handle(wasi, log, request, sender)?;
-            let ended = match outcome {
-                Ok(outcome) => server
-                    .logs
-                    .finish(number, log, outcome.clone())
-                    .map(|()| outcome),
+            let _in_flight = in_flight;
+            let (outcome, log) = match server.handler.handle(wasi, log, request, sender) {
+                Ok(handled) => handled,
+                Err(Refused { error, log }) => {
+                    server.logs.discard(number, log);
+                    let _ = logged.send(true);
+                    return Err(error);
+                }
+            };
+            let (kept, ended) = match outcome {
+                Ok(outcome) => (server.logs.finish(number, log, outcome.clone()), Ok(outcome)),
                 // The trace still ends: with why the run could not go on.
                 Err(error) => {
                     let outcome = Outcome::Trap(format!("{error:#}"));
-                    server.logs.finish(number, log, outcome).and(Err(error))
+                    (server.logs.finish(number, log, outcome), Err(error))
                 }
             };
-            let _ = logged.send(());
+            let _ = logged.send(kept || !server.logs.lost_trace_fails());
             ended
         });
         match receiver.await {
             // The client has all of the response only once its trace is complete.
-            Ok(Ok(response)) => Ok(EndsAfter::wrap(response, log_ended)),
+            Ok(Ok(response)) => {
+                // What goes wrong once the response has begun is said, as `wasmtime
+                // serve` says it.
+                tokio::spawn(async move {
+                    match guest.await {
+                        Ok(Ok(Outcome::Trap(message))) => eprintln!(
+                            "wasm-rr: request {number}: worker failed: the handler trapped after its response began: {message}"
+                        ),
+                        Ok(Err(error)) => {
+                            eprintln!("wasm-rr: request {number}: worker failed: {error:#}")
+                        }
+                        Err(error) => eprintln!("wasm-rr: request {number}: worker failed: {error}"),
+                        Ok(Ok(_)) => {}
+                    }
+                });
+                Ok(EndsAfter::wrap(response, log_ended))
+            }
             Ok(Err(code)) => bail!("the handler answered with the error {code:?}"),
             Err(_) => match guest.await? {
                 Ok(Outcome::Trap(message)) => bail!("the handler trapped: {message}"),
@@ -343,7 +615,9 @@ fn internal_error() -> hyper::Response<HyperOutgoingBody> {
 }
 
 /// A response body whose end reaches the client only once `after` fires (the request's
-/// trace is complete), so that a client that has the whole response can rely on its trace.
+/// trace is complete), so that a client that has the whole response can rely on its trace;
+/// where `after` says the trace is lost (`--fail-on-lost-trace`), the body ends in an
+/// error instead, and the client never has the whole response.
 /// The end is the body's, or, for a response with a `content-length` (which hyper ends
 /// itself once it has sent that much), the frame that holds its last bytes.
 struct EndsAfter {
@@ -352,14 +626,14 @@ struct EndsAfter {
     remaining: Option<u64>,
     /// The frame, or the end (`None`), held until `after` fires.
     held: Option<Option<hyper::body::Frame<bytes::Bytes>>>,
-    after: Option<tokio::sync::oneshot::Receiver<()>>,
+    after: Option<tokio::sync::oneshot::Receiver<bool>>,
 }
 
 impl EndsAfter {
     /// `response`, whose end waits for `after`.
     fn wrap(
         response: hyper::Response<HyperOutgoingBody>,
-        after: tokio::sync::oneshot::Receiver<()>,
+        after: tokio::sync::oneshot::Receiver<bool>,
     ) -> hyper::Response<HyperOutgoingBody> {
         let remaining = response
             .headers()
@@ -409,10 +683,16 @@ impl hyper::body::Body for EndsAfter {
             }
         }
         if let Some(after) = self.after.as_mut() {
-            if std::pin::Pin::new(after).poll(context).is_pending() {
+            let Poll::Ready(kept) = std::pin::Pin::new(after).poll(context) else {
                 return Poll::Pending;
-            }
+            };
             self.after = None;
+            if kept == Ok(false) {
+                let lost = wasmtime_wasi_http::p2::bindings::http::types::ErrorCode::InternalError(
+                    Some("the request's trace is lost".into()),
+                );
+                return Poll::Ready(Some(Err(lost.into())));
+            }
         }
         match self.held.take() {
             Some(Some(frame)) => {

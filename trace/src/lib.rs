@@ -30,6 +30,8 @@ pub mod bundle;
 mod bytes;
 mod clocks;
 #[cfg(feature = "file")]
+pub mod destination;
+#[cfg(feature = "file")]
 pub mod file;
 mod filesystem;
 mod http;
@@ -49,8 +51,9 @@ pub use sockets::*;
 /// most 64 KiB on wasmtime; recording refuses a larger event.
 pub const MAX_EVENT_BYTES: usize = 2 << 20;
 
-/// Version of the trace format; bumped on any incompatible change to these types.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version of the trace format; bumped on any incompatible change to these types or to
+/// the files' framing (5: checksums).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// First line of a trace file: what was recorded, and by what.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

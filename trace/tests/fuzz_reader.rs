@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use wasm_rr_trace::file::{Format, TraceReader, TraceWriter};
+use wasm_rr_trace::file::{Creation, Format, TraceReader, TraceWriter};
 use wasm_rr_trace::{
     stream, Bytes, Datetime, Event, GetRandomBytes, Header, InputStreamRead, Outcome, Poll,
     StreamResult, WallClockNow, FORMAT_VERSION,
@@ -44,7 +44,7 @@ fn seed_trace(dir: &Path, format: Format) -> Vec<u8> {
         app_sha256: "ab".repeat(32),
         request: None,
     };
-    let mut writer = TraceWriter::create(&path, &header, format).unwrap();
+    let mut writer = TraceWriter::create(&path, &header, format, Creation::Replace).unwrap();
     let events: Vec<Event> = vec![
         WallClockNow {
             result: Datetime {
