@@ -4,7 +4,7 @@
 use crate::bindings::rr::log::log as host;
 use std::cell::{Cell, RefCell};
 use wasm_rr_trace::length::LengthReader;
-use wasm_rr_trace::{decode_call, Call, Event, StreamId};
+use wasm_rr_trace::{decode_call, replay, Call, Event, StreamId};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -77,14 +77,33 @@ pub fn recorded_redacted<C: Call>(
             }
         }
         Mode::Replay => {
-            let Some(event) = next_event() else {
-                return diverge_or_go_live(
-                    format!(
-                        "the guest called {} but the trace has no more events",
-                        C::describe(&args)
-                    ),
-                    real,
-                );
+            let event = match next_event() {
+                Next::Event(event) => event,
+                Next::End { skipped } => {
+                    let left = match skipped {
+                        Some(first) => format!(
+                            " but outputs that the replay did not make, starting with {first}"
+                        ),
+                        None => String::new(),
+                    };
+                    return diverge_or_go_live(
+                        format!(
+                            "the guest called {} but the trace has no more events{left}",
+                            C::describe(&args)
+                        ),
+                        real,
+                    );
+                }
+                Next::TooMuchOutput { first } => {
+                    return diverge_or_go_live(
+                        format!(
+                            "the guest called {} but the trace holds {}",
+                            C::describe(&args),
+                            replay::too_much_output(&first)
+                        ),
+                        real,
+                    )
+                }
             };
             // Straight into `C`: building the whole `Event` would cost more than the call.
             let recorded = match decode_call::<C>(&event) {
@@ -165,20 +184,49 @@ fn append<C: Call>(call: &C) {
     })
 }
 
-/// The wire form of the next event that is not an optional output (which the guest did
-/// not make again).
-fn next_event() -> Option<Vec<u8>> {
-    let mut event = PEEKED
+/// What the trace holds for the guest's next call.
+enum Next {
+    /// The wire form of the next event that is not an optional output.
+    Event(Vec<u8>),
+    /// The trace's end, after outputs the guest did not make again (the first one
+    /// described), if any.
+    End { skipped: Option<String> },
+    /// More outputs the guest did not make again than a replay walks past at once.
+    TooMuchOutput { first: String },
+}
+
+/// The next event that is not an optional output (which the guest did not make again),
+/// past at most [`replay::MAX_UNMADE_OUTPUTS`] such outputs: a replay takes time for what
+/// the guest does, not for what a (hostile) trace holds.
+fn next_event() -> Next {
+    let Some(mut event) = PEEKED
         .with(|peeked| peeked.borrow_mut().take())
-        .or_else(fetch)?;
+        .or_else(fetch)
+    else {
+        return Next::End { skipped: None };
+    };
+    let mut first = None;
+    let mut skipped = 0;
     while Event::optional_output_of(&event).is_some() {
-        output_differs(format!(
-            "the recording made {}, which the replay did not",
-            decode(&event).describe()
-        ));
-        event = fetch()?;
+        let made = decode(&event).describe();
+        output_differs(format!("the recording made {made}, which the replay did not"));
+        let first = first.get_or_insert(made);
+        skipped += 1;
+        if skipped > replay::MAX_UNMADE_OUTPUTS {
+            return Next::TooMuchOutput {
+                first: first.clone(),
+            };
+        }
+        event = match fetch() {
+            Some(event) => event,
+            None => {
+                return Next::End {
+                    skipped: Some(first.clone()),
+                }
+            }
+        };
     }
-    Some(event)
+    Next::Event(event)
 }
 
 /// Events handed out by the host in one call: each one's length (LEB128), then its bytes.
@@ -246,16 +294,20 @@ fn fetch() -> Option<Vec<u8>> {
     }))
 }
 
-/// How many events of the host's last batch the guest has not reached.
+/// How many events of the host's last batch the guest has not reached: those after where
+/// the batch is, and the one peeked at, which the guest has not used either.
 pub fn unused_events() -> u32 {
-    BATCH.with(|batch| batch.borrow().left())
+    let peeked = PEEKED.with(|peeked| peeked.borrow().is_some());
+    BATCH.with(|batch| batch.borrow().left()) + u32::from(peeked)
 }
 
 /// Gives the host back the events of its last batch that the guest has not reached, before
 /// anything that counts events (a divergence, an output that differs, the guest's exit).
+/// A peeked event is always of that batch: none is fetched while one is peeked.
 pub fn give_back() {
     let unused = unused_events();
     if unused > 0 {
+        PEEKED.with(|peeked| peeked.borrow_mut().take());
         BATCH.with(|batch| {
             let mut batch = batch.borrow_mut();
             batch.at = batch.bytes.len();

@@ -346,8 +346,13 @@ fn empty_trace_bytes(case: &Case, mode: Mode, work: &Path) -> Result<u64, String
     let recorded = trace_path(case, mode, work);
     let (_, header) = TraceReader::open(&recorded).map_err(|e| e.to_string())?;
     let empty = work.join("empty");
-    let writer = TraceWriter::create(&empty, &header, Format::for_path(&recorded), Creation::Replace)
-        .map_err(|e| e.to_string())?;
+    let writer = TraceWriter::create(
+        &empty,
+        &header,
+        Format::for_path(&recorded),
+        Creation::Replace,
+    )
+    .map_err(|e| e.to_string())?;
     writer
         .finish(wasm_rr_trace::Outcome::Exit(0))
         .map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use crate::{BUNDLE_LOG, INTERPOSER};
 use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
 use wasm_rr_composer::Bundled;
-use wasm_rr_trace::bundle::{BundleHead, BundleWriter, BundledEnd};
+use wasm_rr_trace::bundle::{BundleHead, BundleWriter, BundledEnd, MAX_BUNDLED_TRACE_BYTES};
 use wasm_rr_trace::file::{Format, TraceReader};
 
 pub fn bundle(args: &cli::BundleArgs) -> Result<ExitCode> {
@@ -38,6 +38,14 @@ pub fn bundle(args: &cli::BundleArgs) -> Result<ExitCode> {
     let mut events = BundleWriter::new();
     while let Some(event) = reader.next_event_bytes()? {
         events.event(&event);
+        if events.len() > MAX_BUNDLED_TRACE_BYTES {
+            bail!(
+                "{}: event {}: the trace's events pass {} MiB, more than a bundle holds (a bundle carries its whole trace into memory); replay it with `wasm-rr replay`",
+                args.trace.display(),
+                reader.events_read(),
+                MAX_BUNDLED_TRACE_BYTES >> 20
+            );
+        }
     }
     let end = match reader.outcome() {
         Some(outcome) => BundledEnd::Complete(outcome.clone()),

@@ -7,7 +7,10 @@
 //!   interposer is the same in every composition, so the first run of a new app compiles
 //!   the app and the glue around it, and takes the interposer's code from here.
 //!
-//! Both are best effort: a failure to use them only costs time.
+//! Both are best effort: a failure to use them only costs time. Each entry carries a
+//! CRC-32C of its bytes, checked before use: a damaged entry (a flipped bit on disk, a
+//! file cut short) is compiled again, never handed to wasmtime, whose deserialization
+//! trusts what it is given.
 
 use crate::host::{engine, Compilation};
 use anyhow::{Context, Result};
@@ -36,23 +39,32 @@ pub fn component(
     }
     let key = crate::hex(&key.finalize());
     let path = dir().map(|dir| dir.join(format!("{key}.cwasm")));
-    if let Some(path) = path.as_ref().filter(|path| path.is_file()) {
-        // SAFETY: the file is one this function wrote with `Component::serialize` for the
-        // same wasm-rr; wasmtime checks that it was compiled for this engine's settings.
-        if let Ok(component) = unsafe { Component::deserialize_file(&engine, path) } {
+    let cached = path.as_ref().and_then(|path| std::fs::read(path).ok());
+    if let Some(compiled) = cached.as_deref().and_then(checked) {
+        // SAFETY: the bytes are intact (their CRC-32C matches) and were written by this
+        // function with `Component::serialize` for the same wasm-rr; wasmtime checks that
+        // they were compiled for this engine's settings.
+        if let Ok(component) = unsafe { Component::deserialize(&engine, compiled) } {
             return Ok(component);
         }
     }
     let component = Component::new(&engine, make()?)
         .map_err(anyhow::Error::from)
         .context("compiling the component")?;
-    if let (Some(path), Ok(bytes)) = (path, component.serialize()) {
+    if let (Some(path), Ok(mut bytes)) = (path, component.serialize()) {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        bytes.extend_from_slice(&crc32c::crc32c(&bytes).to_le_bytes());
         let _ = crate::write_replacing(&path, &bytes);
     }
     Ok(component)
+}
+
+/// The bytes of a cache entry (its CRC-32C after them), if they are intact.
+fn checked(entry: &[u8]) -> Option<&[u8]> {
+    let (bytes, crc) = entry.split_last_chunk::<4>()?;
+    (crc32c::crc32c(bytes) == u32::from_le_bytes(*crc)).then_some(bytes)
 }
 
 fn dir() -> Option<PathBuf> {
@@ -67,9 +79,10 @@ fn dir() -> Option<PathBuf> {
 
 /// Cranelift's incremental compilation cache, in one file (`functions.pack`) of records, each
 /// a compiled function: its key's length (4 bytes, little-endian), the key, its code's
-/// length, the code. It is read whole on the first lookup (the interposer's functions are
-/// a few MB), and a new function is appended in one write, which concurrent runs may do
-/// at once; a record cut short (a run killed while appending) ends what is read.
+/// length, the code, and the CRC-32C of all that. It is read whole on the first lookup
+/// (the interposer's functions are a few MB), and a new function is appended in one write,
+/// which concurrent runs may do at once; a record cut short (a run killed while appending)
+/// ends what is read, and a damaged one throws the whole pack away.
 #[derive(Debug)]
 pub struct FunctionCache {
     path: PathBuf,
@@ -107,15 +120,34 @@ impl FunctionCache {
             };
             let mut code = std::collections::HashMap::new();
             let mut at = 0;
-            let field = |at: &mut usize| {
-                let len = pack.get(*at..*at + 4)?;
-                let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
-                let range = *at + 4..(*at + 4).checked_add(len)?;
+            let field = |at: &mut usize, len: Option<usize>| {
+                let len = match len {
+                    Some(len) => len,
+                    None => {
+                        let len = pack.get(*at..*at + 4)?;
+                        *at += 4;
+                        u32::from_le_bytes(len.try_into().ok()?) as usize
+                    }
+                };
+                let range = *at..at.checked_add(len)?;
                 pack.get(range.clone())?;
                 *at = range.end;
                 Some(range)
             };
-            while let (Some(key), Some(value)) = (field(&mut at), field(&mut at)) {
+            loop {
+                let start = at;
+                let (Some(key), Some(value), Some(crc)) = (
+                    field(&mut at, None),
+                    field(&mut at, None),
+                    field(&mut at, Some(4)),
+                ) else {
+                    break;
+                };
+                let crc = u32::from_le_bytes(pack[crc].try_into().unwrap_or_default());
+                if crc32c::crc32c(&pack[start..value.end]) != crc {
+                    let _ = std::fs::remove_file(&self.path);
+                    return Functions::default();
+                }
                 code.insert(pack[key].to_vec(), value);
             }
             Functions { pack, code }
@@ -132,11 +164,12 @@ impl wasmtime::CacheStore for FunctionCache {
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
         use std::io::Write;
-        let mut record = Vec::with_capacity(8 + key.len() + value.len());
+        let mut record = Vec::with_capacity(12 + key.len() + value.len());
         for field in [key, &value] {
             record.extend_from_slice(&(field.len() as u32).to_le_bytes());
             record.extend_from_slice(field);
         }
+        record.extend_from_slice(&crc32c::crc32c(&record).to_le_bytes());
         let open = || {
             std::fs::OpenOptions::new()
                 .create(true)

@@ -19,7 +19,8 @@ pub fn convert(args: &cli::ConvertArgs) -> Result<ExitCode> {
     let format = args
         .format
         .map_or_else(|| Format::for_path(&args.output), Format::from);
-    let mut writer = TraceWriter::create(&args.output, &header, format, Creation::ReplaceWhenComplete)?;
+    let mut writer =
+        TraceWriter::create(&args.output, &header, format, Creation::ReplaceWhenComplete)?;
     while let Some(event) = reader.next_event()? {
         writer.event(&event)?;
     }

@@ -1,5 +1,6 @@
 //! `wasm-rr diff`: where two runs of one app part ways. Exits 0 when the traces hold the
-//! same events and ending, 1 when they differ (as `diff` does), 125 on an error.
+//! same events and ending of the same app, 1 when they differ (as `diff` does: traces of
+//! two apps differ), 125 on an error.
 
 use crate::cli::DiffArgs;
 use crate::inspect::{result_text, row};
@@ -35,8 +36,16 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
             }
             (None, None) => {
                 let (end_a, end_b) = (ending(&a), ending(&b));
-                if end_a == end_b {
+                if end_a == end_b && out.is_empty() {
                     return Ok(ExitCode::SUCCESS);
+                }
+                if end_a == end_b {
+                    // Runs of two apps differ, even where their events do not.
+                    out.push_str(&format!(
+                        "the traces hold the same {common} events and end the same way ({end_a})\n"
+                    ));
+                    print!("{out}");
+                    return Ok(ExitCode::from(1));
                 }
                 out.push_str(&format!(
                     "the traces hold the same {common} events, and end differently:\n  A {end_a}\n  B {end_b}\n"

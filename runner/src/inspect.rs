@@ -28,9 +28,9 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode> {
         };
         number += 1;
         progress.tick(number, || reader.bytes_read());
-        let event = match Event::decode(&bytes) {
-            Ok(event) => event,
-            Err(error) => break Some(reader.error(format!("event {number}: {error}"))),
+        // The reader hands out only events that decode.
+        let Ok(event) = Event::decode(&bytes) else {
+            break Some(reader.error("an event that does not decode"));
         };
         let (_, name, interface, function) = row(&event);
         summary.add(&event, interface, function, bytes.len());

@@ -674,11 +674,20 @@ impl Replayer {
             );
             return Ok(outcome);
         }
+        let mut outputs_left = 0;
         while let Some(ReadEvent { line, bytes }) = self.next_event()? {
             if Event::optional_output_of(&bytes).is_some() {
                 if self.output_difference.is_none() {
                     let at = self.location(self.events_read, line);
                     self.output_difference = Some(format!("{at}: {}", replay::MORE_OUTPUT));
+                }
+                outputs_left += 1;
+                if outputs_left > replay::MAX_UNMADE_OUTPUTS {
+                    return Err(ReplayError {
+                        at: self.location(self.events_read, line),
+                        message: replay::too_much_output_left(&outcome),
+                    }
+                    .into());
                 }
                 continue;
             }

@@ -170,7 +170,13 @@ impl RequestLogs for Traces {
     const MAX_RANDOM: Option<u64> = Some(host::MAX_RANDOM_BYTES);
 
     fn start(&self, number: u64, request: &hyper::Request<Incoming>) -> RequestLog {
-        let name = trace_name(SystemTime::now(), &self.server, number, request, self.format);
+        let name = trace_name(
+            SystemTime::now(),
+            &self.server,
+            number,
+            request,
+            self.format,
+        );
         let path = self.dir.join(name);
         let line = request
             .uri()
@@ -270,7 +276,10 @@ impl LostTraces {
         *lock(&self.reasons).entry(reason).or_default() += 1;
         let mut said = lock(&self.said);
         let now = Instant::now();
-        if said.0.is_some_and(|last| now - last < LOST_TRACE_MESSAGE_EVERY) {
+        if said
+            .0
+            .is_some_and(|last| now - last < LOST_TRACE_MESSAGE_EVERY)
+        {
             said.1 += 1;
             return;
         }
@@ -280,7 +289,9 @@ impl LostTraces {
             0 => String::new(),
             n => format!(", {n} of them not said"),
         };
-        eprintln!("wasm-rr: request {number}: its trace is lost: {error} ({count} lost so far{more})");
+        eprintln!(
+            "wasm-rr: request {number}: its trace is lost: {error} ({count} lost so far{more})"
+        );
     }
 
     fn summary(&self) -> String {
@@ -566,7 +577,10 @@ impl<R: RequestLogs> Server<R> {
                 }
             };
             let (kept, ended) = match outcome {
-                Ok(outcome) => (server.logs.finish(number, log, outcome.clone()), Ok(outcome)),
+                Ok(outcome) => (
+                    server.logs.finish(number, log, outcome.clone()),
+                    Ok(outcome),
+                ),
                 // The trace still ends: with why the run could not go on.
                 Err(error) => {
                     let outcome = Outcome::Trap(format!("{error:#}"));

@@ -369,7 +369,7 @@ fn a_guest_that_writes_other_data_in_replay_diverges() {
     // The config as read now has one setting: the guest logs "1 settings" instead of "2".
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.contains("size = 3"), "{text}");
-    std::fs::write(&trace, text.replace("size = 3", "size : 3")).unwrap();
+    edit_trace_text(&trace, |text| text.replace("size = 3", "size : 3"));
     let out = replay(&example("fs_tool"), &trace);
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     let message = stderr(&out);
@@ -465,8 +465,7 @@ fn tcp_is_recorded_and_replays_with_the_server_down() {
     assert_eq!(stdout(&replayed), stdout(&recorded));
 
     // Sending something else diverges: edit the arguments the guest sends.
-    let text = std::fs::read_to_string(&trace).unwrap();
-    std::fs::write(&trace, text.replace("\"ping\"", "\"PING\"")).unwrap();
+    edit_trace_text(&trace, |text| text.replace("\"ping\"", "\"PING\""));
     let out = replay(&example("tcp_echo_client"), &trace);
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     assert!(
@@ -823,7 +822,7 @@ fn compose_writes_a_component_that_imports_rr_log() {
     let identity: Value =
         serde_json::from_str(&wasm_rr_composer::identity(&composed).unwrap()).unwrap();
     assert_eq!(identity["app_sha256"], app_sha256.as_str());
-    assert_eq!(identity["wasm_rr_trace"], 4);
+    assert_eq!(identity["wasm_rr_trace"], wasm_rr_trace::FORMAT_VERSION);
     assert_eq!(identity["wasm_rr_version"], env!("CARGO_PKG_VERSION"));
     // The composed component runs as an app too: wasm-rr sees it has an interposer, and a
     // trace of either replays with either; another app's is refused.

@@ -114,7 +114,8 @@ fn an_interrupted_recording_ends_its_trace_and_replays_up_to_there() {
             "{message}"
         );
         let lines = trace_lines(&trace);
-        assert_eq!(lines.last(), Some(&json!({"end": {"interrupted": name}})));
+        let end = lines.last().map(|end| &end["end"]);
+        assert_eq!(end, Some(&json!({"interrupted": name})));
         let text = std::fs::read_to_string(&trace).unwrap();
         assert!(text.contains("first line\\nsecond\\n"), "{text}");
 
@@ -232,10 +233,8 @@ fn replay_checks_how_the_run_ended_and_refuses_what_follows_the_end() {
         let message = assert_one_line_error(&out);
         assert!(message.contains(expected), "{message}");
     }
-    let mut text = String::new();
-    for line in &lines {
-        text.push_str(&format!("{line}\n"));
-    }
+    write_trace_lines(&trace, &lines);
+    let text = std::fs::read_to_string(&trace).unwrap();
     std::fs::write(&trace, format!("{text}garbage\n")).unwrap();
     let message = assert_one_line_error(&replay(&app, &trace));
     assert!(
@@ -392,10 +391,20 @@ fn hostile_traces_cost_bounded_memory_and_get_one_line() {
         .set_len(2 << 30)
         .unwrap();
     let dev_zero = Path::new("/dev/zero");
-    // A binary trace whose first record claims 4 GB.
-    let huge_length = dir.path().join("huge.bin");
+    // A binary trace whose first block claims 4 GB, and one of format 4 whose first
+    // record does.
+    let huge_block = dir.path().join("huge.bin");
     let mut bytes = b"wasm-rr binary trace\n".to_vec();
     bytes.extend_from_slice(header.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&[2, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    bytes.extend_from_slice(&[0; 1 << 16]);
+    std::fs::write(&huge_block, bytes).unwrap();
+    let huge_length = dir.path().join("huge-4.bin");
+    let mut bytes = b"wasm-rr binary trace\n".to_vec();
+    let mut header_4 = lines[0].clone();
+    header_4["wasm_rr_trace"] = json!(4);
+    bytes.extend_from_slice(header_4.to_string().as_bytes());
     bytes.push(b'\n');
     bytes.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0x0f]);
     bytes.extend_from_slice(&[0; 1 << 16]);
@@ -418,6 +427,7 @@ fn hostile_traces_cost_bounded_memory_and_get_one_line() {
     for (path, expected) in [
         (zeros.as_path(), "a line longer than"),
         (dev_zero, "a line longer than"),
+        (huge_block.as_path(), "more than a trace block may hold"),
         (huge_length.as_path(), "more than a trace record may hold"),
         (huge_line.as_path(), "a line longer than"),
     ] {
@@ -474,7 +484,8 @@ fn messages_say_what_and_where() {
     write_trace_lines(&trace, &old);
     let message = assert_one_line_error(&replay(&app, &trace));
     assert!(
-        message.contains("trace format 3 is not supported: this wasm-rr (0.1.0) reads format 4"),
+        message
+            .contains("trace format 3 is not supported: this wasm-rr (0.1.0) reads formats 4 to 5"),
         "{message}"
     );
 

@@ -33,6 +33,11 @@ pub enum BundledEnd {
     CutShort(String),
 }
 
+/// The most bytes of events a bundle holds: a bundle is made, and its host loads it, whole
+/// in memory (several copies while it is composed), so this bounds what `wasm-rr bundle`
+/// and the host that runs the bundle take.
+pub const MAX_BUNDLED_TRACE_BYTES: usize = 128 << 20;
+
 /// The bundled form of a trace, written in one pass over its events.
 pub struct BundleWriter {
     events: Vec<u8>,
@@ -45,6 +50,15 @@ impl BundleWriter {
 
     pub fn event(&mut self, bytes: &[u8]) {
         push_with_length(&mut self.events, bytes);
+    }
+
+    /// The bytes of events so far.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
     }
 
     /// The bundled trace: `head`, then the events.

@@ -176,10 +176,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "wasm-rr-destination-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("wasm-rr-destination-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         dir
@@ -191,7 +189,9 @@ mod tests {
         std::fs::write(dir.join("real"), b"old")?;
         std::os::unix::fs::symlink("real", dir.join("link"))?;
         write_replacing(&dir.join("link"), b"new")?;
-        assert!(std::fs::symlink_metadata(dir.join("link"))?.file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(dir.join("link"))?
+            .file_type()
+            .is_symlink());
         assert_eq!(std::fs::read(dir.join("real"))?, b"new");
         // A link to nothing yet: the file is made where it points.
         std::os::unix::fs::symlink("made", dir.join("dangling"))?;
@@ -212,7 +212,11 @@ mod tests {
         );
         drop(destination);
         assert_eq!(std::fs::read(dir.join("taken"))?, b"theirs");
-        assert_eq!(std::fs::read_dir(&dir)?.count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(&dir)?.count(),
+            1,
+            "no temporary file left"
+        );
         std::fs::remove_dir_all(dir)
     }
 }

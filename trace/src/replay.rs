@@ -53,6 +53,25 @@ pub fn end_unknown(outcome: &Outcome, cut: &str) -> String {
     format!("the guest ended ({outcome}), but {cut}: how the recorded run ended is unknown")
 }
 
+/// The most outputs in a row that a replay walks past where the guest did not make them
+/// again (an edited trace): past that, the replay stops, so that a hostile trace of a
+/// hundred million outputs costs no more than the guest's own work.
+pub const MAX_UNMADE_OUTPUTS: u64 = 1 << 16;
+
+/// Outputs the replay did not make, more than [`MAX_UNMADE_OUTPUTS`], the first described.
+pub fn too_much_output(first: &str) -> String {
+    format!(
+        "more than {MAX_UNMADE_OUTPUTS} outputs in a row that the replay did not make, starting with {first}"
+    )
+}
+
+/// The guest ended with more than [`MAX_UNMADE_OUTPUTS`] outputs left in the trace.
+pub fn too_much_output_left(outcome: &Outcome) -> String {
+    format!(
+        "the guest ended ({outcome}), but the trace holds more than {MAX_UNMADE_OUTPUTS} outputs after it that the replay did not make"
+    )
+}
+
 /// Output events left in the trace when the guest ended.
 pub const MORE_OUTPUT: &str = "the recording wrote more output than the replay";
 

@@ -145,11 +145,19 @@ impl Replay {
     /// The guest ended with `outcome`: checks it against the trace, which must hold nothing
     /// more but output, and notes where the output first differed.
     fn finish(&mut self, outcome: &Outcome) {
+        let mut outputs_left = 0;
         while let Some(event) = self.next_event() {
             if Event::optional_output_of(&event).is_some() {
                 if self.output_difference.is_none() {
                     let at = self.location(self.events_read);
                     self.output_difference = Some(format!("{at}: {}", replay::MORE_OUTPUT));
+                }
+                outputs_left += 1;
+                if outputs_left > replay::MAX_UNMADE_OUTPUTS {
+                    fail_at(ReplayError {
+                        at: self.location(self.events_read),
+                        message: replay::too_much_output_left(outcome),
+                    });
                 }
                 continue;
             }

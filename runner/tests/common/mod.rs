@@ -63,9 +63,30 @@ pub fn trace_lines(trace: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Writes an edited trace, its digest taken out of its end, as a person editing one does
+/// (see trace-formats.md).
 pub fn write_trace_lines(trace: &Path, lines: &[Value]) {
-    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    let text: String = lines
+        .iter()
+        .map(|line| {
+            let mut line = line.clone();
+            if let Some(end) = line.as_object_mut().filter(|line| line.contains_key("end")) {
+                end.remove("crc32c");
+            }
+            format!("{line}\n")
+        })
+        .collect();
     std::fs::write(trace, text).expect("writing the trace");
+}
+
+/// A JSON trace's text edited with `edit`, then written, its digest taken out.
+pub fn edit_trace_text(trace: &Path, edit: impl Fn(&str) -> String) {
+    let text = std::fs::read_to_string(trace).expect("reading the trace");
+    let lines: Vec<Value> = edit(&text)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    write_trace_lines(trace, &lines);
 }
 
 /// The index of the first line recording `call`.

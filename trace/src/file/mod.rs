@@ -3,7 +3,7 @@
 //!
 //! - [`Format::Json`]: JSON Lines. The [`Header`] on line 1, then one [`Event`] per line,
 //!   then `{"end": <outcome>, "crc32c": "<digest>"}`, the digest of every byte before that
-//!   line. For people and `jq`.
+//!   line and of the outcome. For people and `jq`.
 //! - [`Format::Binary`]: the line `wasm-rr binary trace`, the header's JSON line, then
 //!   blocks, each a tag byte, a length (unsigned LEB128), a CRC-32C and that many bytes of
 //!   records; each record is a tag byte, a length and that many bytes, so that any language
@@ -135,6 +135,13 @@ fn too_large(len: usize) -> String {
         "an event of {len} bytes, more than a trace event may hold ({} bytes)",
         MAX_EVENT_BYTES
     )
+}
+
+/// A JSON trace's digest: the CRC-32C of every line before its end, `crc`, and then of
+/// the outcome (as JSON), so that the outcome is checked too.
+fn end_digest(crc: u32, outcome: &Outcome) -> u32 {
+    let outcome = serde_json::to_string(outcome).unwrap_or_default();
+    crc32c::crc32c_append(crc, outcome.as_bytes())
 }
 
 /// A CRC-32C as the traces write it: eight hex digits.

@@ -2,7 +2,7 @@
 
 use super::stream::Input;
 use super::{
-    digest_text, error, too_large, EndLine, Format, TraceError, Version, BINARY_MAGIC,
+    digest_text, end_digest, error, too_large, EndLine, Format, TraceError, Version, BINARY_MAGIC,
     BLOCK_TAG, END_TAG, EVENT_TAG, MAX_BLOCK_BYTES, MAX_EVENT_BYTES, MAX_HEADER_BYTES,
     MAX_LINE_BYTES, OLDEST_READABLE,
 };
@@ -86,7 +86,9 @@ impl TraceReader {
         if !first {
             let why = match (compressed, reader.offset) {
                 (false, 0) => "empty file: not a wasm-rr trace",
-                _ => "cut short before its header was written: its recording was killed as it began",
+                _ => {
+                    "cut short before its header was written: its recording was killed as it began"
+                }
             };
             return Err(error(&reader.path, None, why));
         }
@@ -389,7 +391,7 @@ impl TraceReader {
                 };
             }
         };
-        let expected = digest_text(self.crc_before_line);
+        let expected = digest_text(end_digest(self.crc_before_line, &end.end));
         match end.crc32c {
             Some(digest) if self.checked() && digest != expected => Err(self.error(format!(
                 "the trace is damaged, or was edited: its digest (CRC-32C {digest}) does not match its lines ({expected}); after an edit, take \"crc32c\" out of this line"

@@ -1,6 +1,6 @@
 use super::*;
-use crate::{Event, Header, Outcome, FORMAT_VERSION};
 use crate::{stream, Bytes, Datetime, InputStreamRead, StreamResult, WallClockNow};
+use crate::{Event, Header, Outcome, FORMAT_VERSION};
 
 fn header() -> Header {
     Header {
@@ -20,8 +20,7 @@ fn round_trip_through_a_file() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn round_trip(format: Format) -> Result<(), Box<dyn std::error::Error>> {
-    let dir =
-        std::env::temp_dir().join(format!("wasm-rr-trace-{format:?}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wasm-rr-trace-{format:?}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("t.json");
     let events: Vec<Event> = vec![
@@ -55,7 +54,10 @@ fn round_trip(format: Format) -> Result<(), Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(&path)?;
         assert!(text.contains(r#"{"wall-clock.now":{"result":{"seconds":5,"nanoseconds":6}}}"#));
         assert!(text.contains(r#"{"base64":"/wAB"}"#));
-        assert!(text.contains("\n{\"end\":{\"exit\":3},\"crc32c\":\""), "{text}");
+        assert!(
+            text.contains("\n{\"end\":{\"exit\":3},\"crc32c\":\""),
+            "{text}"
+        );
     } else {
         assert!(std::fs::read(&path)?.starts_with(BINARY_MAGIC));
     }
@@ -78,9 +80,9 @@ fn a_clock_reading_takes_13_bytes_in_binary() -> Result<(), Box<dyn std::error::
     let dir = std::env::temp_dir().join(format!("wasm-rr-trace-size-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("t.bin");
-    let mut writer = TraceWriter::create(&path, &header(), Format::for_path(&path), Creation::Replace)?;
-    let header_bytes =
-        (BINARY_MAGIC.len() + serde_json::to_string(&header())?.len() + 1) as u64;
+    let mut writer =
+        TraceWriter::create(&path, &header(), Format::for_path(&path), Creation::Replace)?;
+    let header_bytes = (BINARY_MAGIC.len() + serde_json::to_string(&header())?.len() + 1) as u64;
     let reading = Datetime {
         seconds: 1_795_297_085,
         nanoseconds: 999_999_999,
@@ -186,7 +188,10 @@ fn every_flipped_bit_of_a_trace_is_an_error() -> Result<(), Box<dyn std::error::
                 missed.push(at);
             }
         }
-        assert!(missed.is_empty(), "{format:?}: flips at {missed:?} read as whole traces");
+        assert!(
+            missed.is_empty(),
+            "{format:?}: flips at {missed:?} read as whole traces"
+        );
     }
     let good = clock_trace(&dir, Format::Binary, 300)?;
     let mut bytes = good.clone();
@@ -249,7 +254,10 @@ fn an_edited_json_trace_without_its_digest_is_read() -> Result<(), Box<dyn std::
     let path = dir.join("edited.json");
     std::fs::write(&path, &edited)?;
     let message = read_whole(&path).unwrap_or_default();
-    assert!(message.contains(":5: the trace is damaged, or was edited"), "{message}");
+    assert!(
+        message.contains(":5: the trace is damaged, or was edited"),
+        "{message}"
+    );
     let end = edited.rfind("{\"end\"").unwrap_or(0);
     let without = format!("{}{{\"end\":{{\"exit\":0}}}}\n", &edited[..end]);
     std::fs::write(&path, without)?;

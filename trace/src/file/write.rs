@@ -2,8 +2,8 @@
 
 use super::stream::Output;
 use super::{
-    digest_text, error, too_large, EndLine, Format, TraceError, BINARY_MAGIC, BLOCK_BYTES,
-    BLOCK_TAG, END_TAG, EVENT_TAG, MAX_EVENT_BYTES, MAX_TRAP_MESSAGE,
+    digest_text, end_digest, error, too_large, EndLine, Format, TraceError, BINARY_MAGIC,
+    BLOCK_BYTES, BLOCK_TAG, END_TAG, EVENT_TAG, MAX_EVENT_BYTES, MAX_TRAP_MESSAGE,
 };
 use crate::destination::{Destination, Placing};
 use crate::{length, Event, Header, Outcome, FORMAT_VERSION};
@@ -142,9 +142,10 @@ impl TraceWriter {
         };
         match self.format {
             Format::Json => {
+                let crc32c = Some(digest_text(end_digest(self.crc, &outcome)));
                 let end = EndLine {
                     end: outcome,
-                    crc32c: Some(digest_text(self.crc)),
+                    crc32c,
                 };
                 self.put_line(&end);
             }
