@@ -464,15 +464,31 @@ pub struct Served {
 impl Served {
     /// Starts `wasm-rr serve APP --addr 127.0.0.1:0 ARGS` and waits until it listens.
     pub fn start(app: &Path, args: &[&str]) -> Served {
-        let mut child = wasm_rr()
+        Served::start_with(app, args, &[], || Ok(()))
+    }
+
+    /// [`Served::start`], with environment variables `envs`, and `before` run in the child
+    /// before it runs wasm-rr (to set a limit, or ignore a signal).
+    pub fn start_with(
+        app: &Path,
+        args: &[&str],
+        envs: &[(&str, &std::ffi::OsStr)],
+        before: fn() -> std::io::Result<()>,
+    ) -> Served {
+        use std::os::unix::process::CommandExt;
+        let mut command = wasm_rr();
+        command
             .arg("serve")
             .arg(app)
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting wasm-rr serve");
+            .stderr(Stdio::piped());
+        // SAFETY: `before` makes only plain system calls, which are safe between fork and
+        // exec.
+        unsafe { command.pre_exec(before) };
+        let mut child = command.spawn().expect("starting wasm-rr serve");
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (listening, address) = std::sync::mpsc::channel();
         let mut lines = BufReader::new(child.stderr.take().expect("serve's stderr")).lines();
