@@ -15,14 +15,23 @@
 //!   debug info (DWARF) is left without the wrapper: its code is copied byte for byte, so
 //!   that its debug info, which points into the code, stays right.
 //! - A module that does not lend the adapter memory (by exporting `cabi_realloc`) gets
-//!   [`MEMORY_GAP_PAGES`] more initial memory, untouched: the adapter keeps its state in
-//!   pages it grows past the module's memory, and a runtime that takes the pages past its
-//!   data as its heap (Go's) would otherwise write over them at once.
+//!   [`MEMORY_GAP_PAGES`] more initial memory, and a `cabi_realloc_adapter` export that
+//!   gives the adapter two fixed pages near the top of that gap (its stack, then its
+//!   state), below a last page given to no one. Without it the adapter grows memory for
+//!   them, past the module's memory, where runtimes write over them: Go's takes the pages
+//!   past its data as its heap at once; AssemblyScript's takes every page that exists at
+//!   its first allocation, and marks the end of its heap in the last one. In the gap, a
+//!   heap that grows from its bottom reaches them past 1 GiB, and the last page takes the
+//!   end marker. A module with DWARF gets the export only if it leaves its code where it
+//!   was (one more function can lengthen the function count that the code starts with).
 
 use anyhow::{Context, Result};
 use std::borrow::Cow;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
-use wasm_encoder::{CodeSection, Function, FunctionSection, ImportSection, Instruction};
+use wasm_encoder::{
+    CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection, GlobalSection,
+    ImportSection, Instruction, SectionId, TypeSection, ValType,
+};
 use wasmparser::{Imports, Parser, Payload, TypeRef};
 use wit_component::{ComponentEncoder, StringEncoding};
 use wit_parser::Resolve;
@@ -33,9 +42,14 @@ const PREVIEW1: &str = "wasi_snapshot_preview1";
 const PROC_EXIT_MODULE: &str = "wasm_rr_p1_exit";
 const PROC_EXIT_ADAPTER: &str = include_str!("wasip1/proc_exit.wat");
 const PROC_EXIT_WIT: &str = include_str!("wasip1/proc_exit.wit");
-/// Pages (1 GiB) added to the initial memory of a module that exports no `cabi_realloc`,
-/// between its memory and the adapter's. Untouched pages cost no memory.
+/// Pages (1 GiB) added to the initial memory of a module that exports no `cabi_realloc`;
+/// the adapter's pages are at its top. Untouched pages cost no memory.
 const MEMORY_GAP_PAGES: u64 = 16_384;
+const PAGE_SIZE: u64 = 65_536;
+/// The export that wit-component links to the adapter's `__main_module__::cabi_realloc`
+/// rather than `cabi_realloc`. With it, the adapter takes its stack (lazily, at its first
+/// call) and its state from it, each a page, and never grows memory.
+const ADAPTER_REALLOC: &str = "cabi_realloc_adapter";
 /// Preview1 functions `(fd, iovs, iovs_len, result) -> errno` whose empty calls the
 /// wrapper turns into calls with one empty buffer.
 const CHECKED_TRANSFERS: [&str; 2] = ["fd_write", "fd_read"];
@@ -97,18 +111,36 @@ struct Plan {
     debug_info: bool,
     /// Whether the module's memory gets [`MEMORY_GAP_PAGES`] more.
     memory_gap: bool,
+    /// The module's initial memory, in pages.
+    initial_pages: u64,
+    /// Whether the module gets [`ADAPTER_REALLOC`].
+    adapter_realloc: bool,
+    /// Types, and globals (imported and defined): the indices of those the rewrite adds.
+    types: u32,
+    globals: u32,
 }
 
 impl Plan {
     fn of(module: &[u8]) -> Result<Plan> {
         let mut plan = Plan::default();
         let mut lends_memory = false;
+        let mut memories = 0;
         for payload in Parser::new(0).parse_all(module) {
             match payload? {
+                Payload::TypeSection(section) => {
+                    for group in section {
+                        plan.types += group?.types().len() as u32;
+                    }
+                }
                 Payload::ImportSection(section) => {
                     for imports in section {
                         for import in imports?.into_iter() {
                             let (_, import) = import?;
+                            match import.ty {
+                                TypeRef::Global(_) => plan.globals += 1,
+                                TypeRef::Memory(_) => memories += 1,
+                                _ => {}
+                            }
                             let TypeRef::Func(ty) = import.ty else {
                                 continue;
                             };
@@ -126,18 +158,21 @@ impl Plan {
                     }
                 }
                 Payload::FunctionSection(section) => plan.defined = section.count(),
+                Payload::GlobalSection(section) => plan.globals += section.count(),
                 Payload::MemorySection(section) => {
                     for memory in section {
                         let memory = memory?;
-                        let room = memory
-                            .maximum
-                            .is_none_or(|maximum| maximum >= memory.initial + MEMORY_GAP_PAGES);
+                        memories += 1;
+                        // Within wasm32's 4 GiB, so that every address fits an i32.
+                        let pages = memory.initial + MEMORY_GAP_PAGES;
+                        let room = pages <= 1 << 16 && memory.maximum.is_none_or(|m| m >= pages);
                         plan.memory_gap = room && !memory.memory64 && !memory.shared;
+                        plan.initial_pages = memory.initial;
                     }
                 }
                 Payload::ExportSection(section) => {
                     for export in section {
-                        if export?.name == "cabi_realloc" {
+                        if ["cabi_realloc", ADAPTER_REALLOC].contains(&export?.name) {
                             lends_memory = true;
                         }
                     }
@@ -151,13 +186,38 @@ impl Plan {
         if plan.debug_info {
             plan.checked.clear();
         }
-        plan.memory_gap &= !lends_memory;
+        plan.memory_gap &= !lends_memory && memories == 1;
+        // DWARF counts code offsets from the start of the code section, which begins with
+        // the function count: one function more must not make its LEB128 longer.
+        let functions = plan.defined + plan.checked.len() as u32;
+        let width = |n: u32| (u32::BITS - n.leading_zeros()).max(1).div_ceil(7);
+        plan.adapter_realloc =
+            plan.memory_gap && (!plan.debug_info || width(functions) == width(functions + 1));
         Ok(plan)
     }
 
     /// The index of the wrapper of the `n`th checked transfer.
     fn wrapper(&self, n: usize) -> u32 {
         self.imported + self.defined + n as u32
+    }
+
+    /// The global holding [`ADAPTER_REALLOC`]'s next address, starting at the adapter's
+    /// first page.
+    fn adapter_global(&self, globals: &mut GlobalSection) {
+        if self.adapter_realloc {
+            let ty = wasm_encoder::GlobalType {
+                val_type: ValType::I32,
+                mutable: true,
+                shared: false,
+            };
+            let start = self.adapter_end() - 2 * PAGE_SIZE;
+            globals.global(ty, &ConstExpr::i32_const(start as u32 as i32));
+        }
+    }
+
+    /// The end of the adapter's pages: one page below the end of the initial memory.
+    fn adapter_end(&self) -> u64 {
+        (self.initial_pages + MEMORY_GAP_PAGES - 1) * PAGE_SIZE
     }
 
     fn rewrite<'a>(&self, module: &'a [u8]) -> Result<Cow<'a, [u8]>> {
@@ -205,6 +265,65 @@ impl Reencode for Rewriter<'_> {
         Ok(checked.map_or(func, |n| self.plan.wrapper(n)))
     }
 
+    fn parse_type_section(
+        &mut self,
+        types: &mut TypeSection,
+        section: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        wasm_encoder::reencode::utils::parse_type_section(self, types, section)?;
+        if self.plan.adapter_realloc {
+            types.ty().function([ValType::I32; 4], [ValType::I32]);
+        }
+        Ok(())
+    }
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut GlobalSection,
+        section: wasmparser::GlobalSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        wasm_encoder::reencode::utils::parse_global_section(self, globals, section)?;
+        self.plan.adapter_global(globals);
+        Ok(())
+    }
+
+    /// A module without a global section gets one for the allocator's global alone.
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        after: Option<SectionId>,
+        before: Option<SectionId>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        // Where each section goes (tags and the data count are numbered out of order).
+        let place = |id: SectionId| match id {
+            SectionId::Tag => SectionId::Memory as u8 * 2 + 1,
+            SectionId::DataCount => SectionId::Element as u8 * 2 + 1,
+            id => id as u8 * 2,
+        };
+        let global = place(SectionId::Global);
+        if after.is_none_or(|id| place(id) < global) && before.is_none_or(|id| place(id) > global) {
+            let mut globals = GlobalSection::new();
+            self.plan.adapter_global(&mut globals);
+            if !globals.is_empty() {
+                module.section(&globals);
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        wasm_encoder::reencode::utils::parse_export_section(self, exports, section)?;
+        if self.plan.adapter_realloc {
+            let index = self.plan.wrapper(self.plan.checked.len());
+            exports.export(ADAPTER_REALLOC, ExportKind::Func, index);
+        }
+        Ok(())
+    }
+
     fn parse_imports(
         &mut self,
         section: &mut ImportSection,
@@ -234,6 +353,9 @@ impl Reencode for Rewriter<'_> {
         for &(_, ty) in &self.plan.checked {
             functions.function(ty);
         }
+        if self.plan.adapter_realloc {
+            functions.function(self.plan.types);
+        }
         Ok(())
     }
 
@@ -258,6 +380,9 @@ impl Reencode for Rewriter<'_> {
         wasm_encoder::reencode::utils::parse_code_section(self, code, section)?;
         for &(import, _) in &self.plan.checked {
             code.function(&checked_transfer(import));
+        }
+        if self.plan.adapter_realloc {
+            code.function(&adapter_realloc(self.plan.globals, self.plan.adapter_end()));
         }
         Ok(())
     }
@@ -299,6 +424,61 @@ fn checked_transfer(import: u32) -> Function {
         Instruction::LocalGet(result),
         Instruction::Call(import),
         Instruction::End,
+    ] {
+        f.instruction(&instruction);
+    }
+    f
+}
+
+/// [`ADAPTER_REALLOC`]: `(old_ptr, old_len, align, new_len) -> ptr`, new allocations only,
+/// handed out upwards from the global `next` up to `end`; anything else traps, as the
+/// `memory.grow` allocator wit-component gives the adapter otherwise does.
+fn adapter_realloc(next: u32, end: u64) -> Function {
+    use Instruction::*;
+    let (old_ptr, old_len, align, len, at, to) = (0, 1, 2, 3, 4, 5);
+    let mut f = Function::new([(2, ValType::I64)]);
+    for instruction in [
+        LocalGet(old_ptr),
+        LocalGet(old_len),
+        I32Or,
+        If(wasm_encoder::BlockType::Empty),
+        Unreachable,
+        End,
+        // at = (next + align - 1) & -align, and to = at + len, in i64 so that nothing wraps.
+        GlobalGet(next),
+        I64ExtendI32U,
+        LocalGet(align),
+        I64ExtendI32U,
+        I64Add,
+        I64Const(1),
+        I64Sub,
+        I64Const(0),
+        LocalGet(align),
+        I64ExtendI32U,
+        I64Sub,
+        I64And,
+        LocalTee(at),
+        LocalGet(len),
+        I64ExtendI32U,
+        I64Add,
+        LocalTee(to),
+        I64Const(end as i64),
+        I64GtU,
+        // An alignment that is no power of two can put `at` below `next`.
+        LocalGet(at),
+        GlobalGet(next),
+        I64ExtendI32U,
+        I64LtU,
+        I32Or,
+        If(wasm_encoder::BlockType::Empty),
+        Unreachable,
+        End,
+        LocalGet(to),
+        I32WrapI64,
+        GlobalSet(next),
+        LocalGet(at),
+        I32WrapI64,
+        End,
     ] {
         f.instruction(&instruction);
     }

@@ -72,12 +72,14 @@ fn a_transfer_to_a_bad_descriptor_is_badf_even_with_no_buffers() {
     }
 }
 
-/// Known limit (see docs/src/core-modules.md): a module whose allocator takes all of memory
-/// at its first allocation, after its first WASI call (AssemblyScript's), overwrites the
-/// adapter's state. Exporting `cabi_realloc` gives the adapter its memory from the module's
-/// own allocator instead: this module's realloc hands out memory below its heap.
+/// A module whose allocator takes all of memory at its first allocation, after its first
+/// WASI call, and marks the end in its last bytes (as AssemblyScript's does) leaves the
+/// adapter's state alone (see docs/src/core-modules.md). With `cabi_realloc`, the adapter
+/// takes its pages from the module's own allocator, here below the heap; without, from
+/// pages at the top of the 1 GiB gap, below the last. The adapter grows no memory either
+/// way: the memory's size is the same from `_start` on.
 #[test]
-fn a_module_that_owns_all_its_memory_runs_when_it_exports_cabi_realloc() {
+fn a_module_that_owns_all_its_memory_runs() {
     let dir = tempfile::tempdir().unwrap();
     let source = r#"(module
       (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
@@ -94,24 +96,81 @@ fn a_module_that_owns_all_its_memory_runs_when_it_exports_cabi_realloc() {
         (local.get $at))
       (func (export "_start")
         (local $end i32)
+        (if (i32.ne (memory.size) (i32.const PAGES)) (then unreachable))
         (if (call $sizes (i32.const 0) (i32.const 4)) (then unreachable))
         ;; The heap takes all of memory, as AssemblyScript's does, and marks its end.
         (local.set $end (i32.shl (memory.size) (i32.const 16)))
         (i32.store (i32.sub (local.get $end) (i32.const 4)) (i32.const 2))
-        (if (call $get (i32.const 458752) (i32.const 459776)) (then unreachable))))"#;
-    let app = module(
-        dir.path(),
-        "owns_memory",
-        &source.replace("EXPORT", r#"(export "cabi_realloc")"#),
-    );
-    let (codes, _) = statuses(dir.path(), &app);
-    assert_eq!(codes, [Some(0); 3]);
-    // Without it, the adapter's state is in the heap, and the run traps: the known limit.
-    let app = module(
-        dir.path(),
-        "owns_memory_alone",
-        &source.replace("EXPORT", ""),
-    );
-    let out = run(wasm_rr().arg("run").arg(&app));
-    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+        (i32.store (i32.sub (local.get $end) (i32.const 8)) (i32.const 458752))
+        (if (call $get (i32.const 458752) (i32.const 459776)) (then unreachable))
+        (if (i32.ne (memory.size) (i32.const PAGES)) (then unreachable))))"#;
+    // The module's 8 pages, and the gap's 16384 for the module that lends no memory.
+    for (name, export, pages) in [
+        ("lends_memory", r#"(export "cabi_realloc")"#, 8),
+        ("owns_memory", "", 8 + 16_384),
+    ] {
+        let source = source
+            .replace("EXPORT", export)
+            .replace("PAGES", &pages.to_string());
+        let app = module(dir.path(), name, &source);
+        let (codes, _) = statuses(dir.path(), &app);
+        assert_eq!(codes, [Some(0); 3], "{name}");
+    }
+}
+
+/// Two tests of WebAssembly/wasi-testsuite (see `wasi-testsuite/README.md`): the
+/// AssemblyScript ones that call WASI before their first allocation. They exit and write as
+/// their `.json` says, in `run`, `record` and `replay`, as under `wasmtime run`.
+#[test]
+fn the_wasi_testsuite_assemblyscript_tests_that_call_wasi_before_allocating_pass() {
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasi-testsuite");
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "args_get-multiple-arguments",
+        "environ_get-multiple-variables",
+    ] {
+        let app = suite.join(format!("{name}.wasm"));
+        let spec = std::fs::read_to_string(suite.join(format!("{name}.json"))).unwrap();
+        let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+        let mut options = Vec::new();
+        for (key, value) in spec["env"].as_object().into_iter().flatten() {
+            options.push("--env".to_string());
+            options.push(format!("{key}={}", value.as_str().unwrap()));
+        }
+        let args: Vec<&str> = spec["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|arg| arg.as_str().unwrap())
+            .collect();
+        let trace = dir.path().join(format!("{name}.trace"));
+        let plain = run(wasm_rr()
+            .arg("run")
+            .args(&options)
+            .arg(&app)
+            .arg("--")
+            .args(&args));
+        let recorded = run(wasm_rr()
+            .arg("record")
+            .args(&options)
+            .arg(&app)
+            .arg("-t")
+            .arg(&trace)
+            .arg("--")
+            .args(&args));
+        let replayed = replay(&app, &trace);
+        let exit_code = spec["exit_code"].as_i64().unwrap_or(0) as i32;
+        for (how, out) in [("run", plain), ("record", recorded), ("replay", replayed)] {
+            let context = format!("{name} under {how}: {}", stderr(&out));
+            assert_eq!(out.status.code(), Some(exit_code), "{context}");
+            assert_eq!(
+                stdout(&out),
+                spec["stdout"].as_str().unwrap_or(""),
+                "{context}"
+            );
+            if let Some(expected) = spec["stderr"].as_str() {
+                assert_eq!(stderr(&out), expected, "{context}");
+            }
+        }
+    }
 }
