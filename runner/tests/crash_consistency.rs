@@ -138,7 +138,10 @@ fn serve_killed_under_load_leaves_traces_that_read_and_replay_to_their_cut() {
     for case in 0..cases().div_ceil(2) {
         let traces = dir.path().join(format!("case-{case}"));
         let format = ["json", "binary", "zstd"][case as usize % 3];
-        let served = Served::start(&app, &["--trace-dir", traces.to_str().unwrap(), "-f", format]);
+        let served = Served::start(
+            &app,
+            &["--trace-dir", traces.to_str().unwrap(), "-f", format],
+        );
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             for client in 0..4 {

@@ -427,7 +427,7 @@ fn serve_without_a_trace_dir_serves_the_handler_alone() {
 }
 
 #[test]
-fn an_interrupted_server_ends_the_traces_of_requests_in_flight() {
+fn a_second_interruption_ends_the_traces_of_requests_in_flight() {
     let upstream = HttpServer::start();
     let traces = tempfile::tempdir().unwrap();
     let mut served = Served::start(
@@ -458,15 +458,26 @@ fn an_interrupted_server_ends_the_traces_of_requests_in_flight() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // A first SIGINT waits for the request in flight; a second stops it, and its trace
+    // ends there.
+    unsafe { libc::kill(served.child.id() as i32, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !served
+        .stderr()
+        .contains("waiting for the 1 requests in flight to end")
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", served.stderr());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     unsafe { libc::kill(served.child.id() as i32, libc::SIGINT) };
     let status = served.child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     let _ = client.join();
     let trace = &files_in(traces.path())[0];
     let text = std::fs::read_to_string(trace).unwrap();
+    let end = text.trim_end().lines().last().unwrap_or_default();
     assert!(
-        text.trim_end()
-            .ends_with("{\"end\":{\"interrupted\":\"SIGINT\"}}"),
+        end.starts_with("{\"end\":{\"interrupted\":\"SIGINT\"}"),
         "{text}"
     );
     let out = replay(&handler(), trace);

@@ -66,7 +66,16 @@ fn small_files() -> std::io::Result<()> {
 
 #[test]
 fn a_trace_that_cannot_be_written_is_said_counted_and_removed() {
-    let body: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+    // 1 MiB that does not compress (a zstd trace of it is as large).
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let body: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
     for format in ["json", "binary", "zstd"] {
         let dir = tempfile::tempdir().unwrap();
         let traces = dir.path().join("traces");
@@ -82,15 +91,26 @@ fn a_trace_that_cannot_be_written_is_said_counted_and_removed() {
         // The echo's trace holds 1 MiB twice: past what a file may hold here.
         let echo = served.request("POST", "/echo", &[], &body);
         assert_eq!(echo.status, 200, "{format}");
-        assert_eq!(echo.body, body, "{format}: the request is served all the same");
+        assert_eq!(
+            echo.body, body,
+            "{format}: the request is served all the same"
+        );
         let said = wait_for_said(&served, "its trace is lost");
         assert!(said.contains("File too large"), "{said}");
         // The lost trace is gone: no file claims that its recording was killed.
         let kept = traces_in(&traces);
         assert_eq!(kept.len(), 1, "{format}: {kept:?}");
-        assert!(kept[0].to_string_lossy().contains("-GET-hello."), "{kept:?}");
+        assert!(
+            kept[0].to_string_lossy().contains("-GET-hello."),
+            "{kept:?}"
+        );
         assert!(replay(&handler(), &kept[0]).status.success());
-        assert_eq!(stop(&mut served, libc::SIGINT), Some(0), "{}", served.stderr());
+        assert_eq!(
+            stop(&mut served, libc::SIGINT),
+            Some(0),
+            "{}",
+            served.stderr()
+        );
         let said = served.stderr();
         assert!(
             said.contains("served 2 requests; 1 traces kept in ")
@@ -153,11 +173,21 @@ fn two_servers_sharing_a_trace_directory_keep_every_trace() {
     assert_eq!(kept.len(), 8 * per_client, "every trace is kept");
     for trace in kept.iter().step_by(37) {
         let out = replay(&handler(), trace);
-        assert!(out.status.success(), "{}: {}", trace.display(), stderr(&out));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            trace.display(),
+            stderr(&out)
+        );
     }
     for trace in &kept {
         let out = run(wasm_rr().arg("inspect").arg(trace));
-        assert!(out.status.success(), "{}: {}", trace.display(), stderr(&out));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            trace.display(),
+            stderr(&out)
+        );
     }
 }
 
@@ -169,7 +199,9 @@ fn a_handler_failing_after_its_response_began_is_said() {
     // A chunked body with a bad chunk size, once the echo has begun its response.
     let mut stream = TcpStream::connect(served.address).unwrap();
     stream
-        .write_all(b"POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        .write_all(
+            b"POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        )
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let _ = stream.write_all(b"zz\r\n");
@@ -216,6 +248,10 @@ fn serve_stops_cleanly_on_sigint_and_sigterm_even_when_started_ignoring_sigint()
         let mut served = Served::start_with(&handler(), &args, &[], ignore_sigint);
         assert_eq!(served.request("GET", "/hello", &[], b"").status, 200);
         assert_eq!(stop(&mut served, signal), Some(0), "{}", served.stderr());
-        assert!(served.stderr().contains("served 1 requests"), "{}", served.stderr());
+        assert!(
+            served.stderr().contains("served 1 requests"),
+            "{}",
+            served.stderr()
+        );
     }
 }

@@ -291,7 +291,7 @@ fn a_zstd_trace_records_replays_converts_and_is_small_for_text() {
     assert_eq!(stdout(&replayed), stdout(&recorded));
 
     let summary = stdout(&run(wasm_rr().arg("inspect").arg(&trace)));
-    assert!(summary.contains("(binary, zstd, format 4)"), "{summary}");
+    assert!(summary.contains("(binary, zstd, format 5)"), "{summary}");
 
     // To JSON and back: the same bytes; `-f zstd` names the format for any file name.
     let json = dir.path().join("run.json");
