@@ -1,5 +1,5 @@
 // Shared by the tests (test/*.test.js): the wasm-rr binary, composing and transpiling the example apps once,
-// running either host, and editing binary traces.
+// running either host, and reading and editing binary traces.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transpile } from "./src/run.js";
-import { leb128 } from "./src/trace.js";
+import { crc32cAppend, leb128 } from "./src/trace.js";
 
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export const WASM_RR = process.env.WASM_RR || path.join(REPO, "target/release/wasm-rr");
@@ -45,33 +45,55 @@ export function node(mode, a, args, options) {
   return run(process.execPath, [CLI, mode, a.wasm, ...args, "--transpiled", a.transpiled], options);
 }
 
-/** The records of a binary trace: `{head, records: [{tag, bytes}]}`. */
+/** A LEB128 number at `at` in `data`: `[value, where it ends]`. */
+function readLeb128(data, at) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = data[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return [value, at];
+  }
+}
+
+/**
+ * The parts of a binary trace of format 5: `{head, blocks: [{at, length, crc, records}],
+ * records: [{tag, bytes}]}`, `head` the first two lines and `at` where a block's tag is.
+ */
 export function readRecords(file) {
   const data = fs.readFileSync(file);
   const headEnd = data.indexOf(10, data.indexOf(10) + 1) + 1;
+  const blocks = [];
   const records = [];
   let at = headEnd;
   while (at < data.length) {
-    const tag = data[at++];
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = data[at++];
-      length += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) break;
+    if (data[at] !== 2) throw new Error(`${file}: a block starts with tag ${data[at]} at byte ${at}`);
+    const [length, crcAt] = readLeb128(data, at + 1);
+    const block = { at, length, crc: data.readUInt32LE(crcAt), records: [] };
+    const end = crcAt + 4 + length;
+    for (let record = crcAt + 4; record < end; ) {
+      const tag = data[record];
+      const [size, start] = readLeb128(data, record + 1);
+      block.records.push({ tag, bytes: data.subarray(start, start + size) });
+      record = start + size;
     }
-    records.push({ tag, bytes: data.subarray(at, at + length) });
-    at += length;
+    blocks.push(block);
+    records.push(...block.records);
+    at = end;
   }
-  return { head: data.subarray(0, headEnd), records };
+  return { head: data.subarray(0, headEnd), blocks, records };
 }
 
-/** Writes a binary trace from `readRecords`' parts. */
+/** Writes a binary trace of format 5 from `readRecords`' parts: the records in one block, its CRC-32C right. */
 export function writeRecords(file, { head, records }) {
-  const parts = [head];
+  const parts = [];
   for (const { tag, bytes } of records) {
     parts.push(Buffer.from([tag, ...leb128(bytes.length)]), bytes);
   }
-  fs.writeFileSync(file, Buffer.concat(parts));
+  const block = Buffer.concat(parts);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32LE(crc32cAppend(crc32cAppend(0, head), block));
+  const blocks = block.length === 0 ? [] : [Buffer.from([2, ...leb128(block.length)]), crc, block];
+  fs.writeFileSync(file, Buffer.concat([head, ...blocks]));
 }
 
 /** The message lines of stderr that come from wasm-rr (not from the guest). */

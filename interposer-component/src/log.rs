@@ -209,7 +209,9 @@ fn next_event() -> Next {
     let mut skipped = 0;
     while Event::optional_output_of(&event).is_some() {
         let made = decode(&event).describe();
-        output_differs(format!("the recording made {made}, which the replay did not"));
+        output_differs(format!(
+            "the recording made {made}, which the replay did not"
+        ));
         let first = first.get_or_insert(made);
         skipped += 1;
         if skipped > replay::MAX_UNMADE_OUTPUTS {

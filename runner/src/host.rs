@@ -297,7 +297,7 @@ impl<L: Log> Handler<L> {
         log: L,
         request: hyper::Request<B>,
         response: ResponseSender,
-    ) -> Result<(Result<Outcome>, L), Refused<L>>
+    ) -> Result<(Result<Outcome>, L), Box<Refused<L>>>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -322,7 +322,7 @@ impl<L: Log> Handler<L> {
             Ok(started) => started,
             Err(error) => {
                 let log = store.into_data().log;
-                return Err(Refused { error, log });
+                return Err(Box::new(Refused { error, log }));
             }
         };
         let result = proxy

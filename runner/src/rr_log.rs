@@ -328,7 +328,10 @@ fn write_queued(
                 while let Ok(queued) = queue.try_recv() {
                     match queued {
                         Queued::End(outcome) => return writer.finish(outcome).map_err(text),
-                        Queued::Discard => return Ok(writer.discard()),
+                        Queued::Discard => {
+                            writer.discard();
+                            return Ok(());
+                        }
                         events => write_events(&mut writer, events)?,
                     }
                 }
@@ -343,7 +346,10 @@ fn write_queued(
         };
         match queued {
             Queued::End(outcome) => return writer.finish(outcome).map_err(text),
-            Queued::Discard => return Ok(writer.discard()),
+            Queued::Discard => {
+                writer.discard();
+                return Ok(());
+            }
             events => write_events(&mut writer, events)?,
         }
     }

@@ -570,7 +570,8 @@ impl<R: RequestLogs> Server<R> {
             let _in_flight = in_flight;
             let (outcome, log) = match server.handler.handle(wasi, log, request, sender) {
                 Ok(handled) => handled,
-                Err(Refused { error, log }) => {
+                Err(refused) => {
+                    let Refused { error, log } = *refused;
                     server.logs.discard(number, log);
                     let _ = logged.send(true);
                     return Err(error);

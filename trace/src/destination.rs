@@ -156,10 +156,7 @@ fn follow_links(path: &Path) -> io::Result<PathBuf> {
             _ => return Ok(path),
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::Other,
-        "too many levels of symbolic links",
-    ))
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// A name beside `target` that no other writer uses: hidden, with this process's id and

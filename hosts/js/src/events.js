@@ -1,5 +1,6 @@
 // Event ids and names, as trace/tests/wire-schema.txt lists them (a test checks they agree).
-// Ids are permanent: a new event takes a new id. Used only to name an event in a message.
+// Ids are permanent: a new event takes a new id. Used to name an event in a message, and to
+// check, as wasm-rr does, that each event read from a trace has a known id.
 export const EVENT_NAMES = new Map([
   [0, "wall-clock.now"],
   [1, "wall-clock.resolution"],
@@ -126,3 +127,21 @@ export const EVENT_NAMES = new Map([
   [122, "outgoing-response.body"],
   [123, "response-outparam.set"],
 ]);
+
+/**
+ * Why `bytes` is not an event, in wasm-rr's words, or `null`: its id (postcard's unsigned
+ * LEB128, at most a u32) must be one of the table's. The fields are not checked: their
+ * layout is in `trace/tests/wire-schema.txt`, not here.
+ */
+export function eventProblem(bytes) {
+  let id = 0;
+  for (let i = 0; i < 5 && i < bytes.length; i++) {
+    const byte = bytes[i];
+    id += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) {
+      if (i === 4 && byte > 0x0f) break;
+      return EVENT_NAMES.has(id) ? null : `unknown event id ${id}`;
+    }
+  }
+  return "an event without an id";
+}

@@ -1,7 +1,9 @@
 // The app's identity that `wasm-rr compose` embeds in a composed component: the custom
 // section `wasm-rr` (composer/src/lib.rs `IDENTITY_SECTION`), holding
-// `{"app_sha256": …, "wasm_rr_version": …, "wasm_rr_trace": 4}`. A trace's header names the
-// app by that SHA-256 (of the app before composition), so the host needs it to record.
+// `{"app_sha256": …, "wasm_rr_version": …, "wasm_rr_trace": 5}`. A trace's header names the
+// app by that SHA-256 (of the app before composition), so the host needs it to record. The
+// header's `wasm_rr_trace` is the format this host writes (trace.js `FORMAT_VERSION`), not
+// the section's.
 
 const SECTION = "wasm-rr";
 

@@ -107,7 +107,7 @@ describe("more", () => {
     node("record", a, [js]);
     const line = (file) => readRecords(file).head.toString();
     assert.equal(line(js), line(rust));
-    assert.match(line(js), /^wasm-rr binary trace\n\{"wasm_rr_trace":4,"wasm_rr_version":"[^"]+","app_sha256":"[0-9a-f]{64}"\}\n$/);
+    assert.match(line(js), /^wasm-rr binary trace\n\{"wasm_rr_trace":5,"wasm_rr_version":"[^"]+","app_sha256":"[0-9a-f]{64}"\}\n$/);
   });
 
   test("a trace written under Node converts to JSON and back to the same bytes", () => {
@@ -158,6 +158,24 @@ describe("more", () => {
     const js = node("replay", a, [edited], { check: false });
     assert.equal(js.status, 125);
     assert.deepEqual(ourLines(js.stderr, edited), ourLines(rust.stderr, edited));
+  });
+
+  test("a damaged block stops both hosts with the same message", () => {
+    const a = app("print_random");
+    const { trace } = recordWithRust("print_random");
+    const { blocks } = readRecords(trace);
+    const last = blocks.at(-1);
+    const bytes = fs.readFileSync(trace);
+    bytes[bytes.length - 2] ^= 0x40;
+    const edited = traceName("print_random-damaged");
+    fs.writeFileSync(edited, bytes);
+    const rust = run(WASM_RR, ["replay", a.wasm, edited], { check: false });
+    const js = node("replay", a, [edited], { check: false });
+    assert.equal(rust.status, 125, rust.stderr);
+    assert.equal(js.status, 125, js.stderr);
+    const message = ourLines(js.stderr, edited);
+    assert.deepEqual(message, ourLines(rust.stderr, edited));
+    assert.match(message.at(-1), new RegExp(`^wasm-rr: error: TRACE: event \\d+: the trace is damaged: the block of ${last.length} bytes at byte ${last.at} does not match its checksum \\(CRC-32C\\)$`));
   });
 
   test("a JSON trace is refused with how to convert it", () => {
