@@ -236,12 +236,7 @@ impl<L: Log> Program<L> {
     /// ended. The log is handed back so that the caller can finish the trace.
     pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
         let mut store = Store::new(self.pre.engine(), state(wasi, log));
-        let instance = self
-            .pre
-            .instance_pre()
-            .instantiate(&mut store)
-            .map_err(anyhow::Error::from)
-            .context("instantiating the component")?;
+        let instance = instantiate(self.pre.instance_pre(), &mut store)?;
         let command = Command::new(&mut store, &instance)?;
         let result = command.wasi_cli_run().call_run(&mut store);
         let outcome = match result {
@@ -309,12 +304,7 @@ impl<L: Log> Handler<L> {
                 .http()
                 .new_incoming_request(Scheme::Http, request)?;
             let response = store.data_mut().http().new_response_outparam(response)?;
-            let instance = self
-                .pre
-                .instance_pre()
-                .instantiate(&mut store)
-                .map_err(anyhow::Error::from)
-                .context("instantiating the component")?;
+            let instance = instantiate(self.pre.instance_pre(), &mut store)?;
             let proxy = Proxy::new(&mut store, &instance)?;
             Ok((request, response, instance, proxy))
         })();
@@ -334,6 +324,15 @@ impl<L: Log> Handler<L> {
         };
         Ok((outcome, store.into_data().log))
     }
+}
+
+fn instantiate<L: Log>(
+    pre: &InstancePre<State<L>>,
+    store: &mut Store<State<L>>,
+) -> Result<Instance> {
+    pre.instantiate(store)
+        .map_err(anyhow::Error::from)
+        .context("instantiating the component")
 }
 
 /// When the guest's run has returned: gives the log back the events the interposer was

@@ -35,8 +35,8 @@ impl Rng {
     }
 }
 
-/// Checks a trace left by a kill: it reads, and replays whole or to its cut.
-fn check_left_trace(app: &Path, trace: &Path, case: u64) {
+/// Checks that a trace left by a kill reads to its end: whether it was cut short.
+fn reads_whole(trace: &Path, case: u64) -> bool {
     let inspected = run(wasm_rr().arg("inspect").arg(trace));
     assert!(
         inspected.status.success(),
@@ -44,22 +44,24 @@ fn check_left_trace(app: &Path, trace: &Path, case: u64) {
         trace.display(),
         stderr(&inspected)
     );
+    !stdout(&inspected).contains("cut short after event")
+}
+
+/// Checks that a trace left by a kill replays: whole, as its run ended, or to its cut,
+/// saying so.
+fn check_left_trace(app: &Path, trace: &Path, whole: bool, case: u64) {
     let out = replay(app, trace);
-    if out.status.code() == Some(125) {
-        let message = stderr(&out);
+    let message = stderr(&out);
+    if whole {
+        assert_ne!(out.status.code(), Some(125), "case {case}: {message}");
+    } else {
+        assert_eq!(out.status.code(), Some(125), "case {case}: {message}");
         assert!(
             message.contains("was cut short after event "),
             "case {case}: {}: {message}",
             trace.display()
         );
         assert_eq!(message.lines().count(), 1, "{message}");
-    } else {
-        // Complete: the run's own ending.
-        assert!(
-            stdout(&inspected).contains("ending") || out.status.code().is_some(),
-            "case {case}: {}",
-            stderr(&out)
-        );
     }
 }
 
@@ -124,7 +126,8 @@ fn record_killed_at_random_moments_leaves_traces_that_read_and_replay_to_their_c
         let _ = child.wait();
         let _ = feeder.join();
         for left in traces_left(&traces) {
-            check_left_trace(&app, &left, case);
+            let whole = reads_whole(&left, case);
+            check_left_trace(&app, &left, whole, case);
         }
     }
 }
@@ -179,20 +182,13 @@ fn serve_killed_under_load_leaves_traces_that_read_and_replay_to_their_cut() {
         });
         let left = traces_left(&traces);
         assert!(!left.is_empty(), "case {case}: no trace was written");
-        // Every cut trace, and a few whole ones.
-        let mut whole = 0;
+        // Every trace reads; every cut one replays to its cut, and a few whole ones whole.
+        let mut replayed_whole = 0;
         for trace in &left {
-            let inspected = run(wasm_rr().arg("inspect").arg(trace));
-            assert!(
-                inspected.status.success(),
-                "case {case}: {} does not read: {}",
-                trace.display(),
-                stderr(&inspected)
-            );
-            let cut = stdout(&inspected).contains("cut short");
-            if cut || whole < 3 {
-                whole += usize::from(!cut);
-                check_left_trace(&app, trace, case);
+            let whole = reads_whole(trace, case);
+            if !whole || replayed_whole < 3 {
+                replayed_whole += usize::from(whole);
+                check_left_trace(&app, trace, whole, case);
             }
         }
     }

@@ -41,6 +41,12 @@ fn events_start(bytes: &[u8], lines: usize) -> usize {
     at
 }
 
+fn make_fifo(path: &Path) {
+    let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+}
+
 #[test]
 fn outputs_are_written_through_devices_fifos_and_links() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,9 +72,7 @@ fn outputs_are_written_through_devices_fifos_and_links() {
 
     // A FIFO: what is written goes to its reader.
     let fifo = dir.path().join("fifo");
-    let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid path.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     for index in 0..COMMANDS_THAT_WRITE {
         let reader_path = fifo.clone();
         let reader = std::thread::spawn(move || std::fs::read(reader_path).unwrap());
@@ -419,9 +423,7 @@ fn messages_say_what_and_where_for_odd_traces() {
 
     // A FIFO is a trace like any file.
     let fifo = dir.path().join("fifo");
-    let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid path.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     let text = std::fs::read(&json).unwrap();
     let feeder_path = fifo.clone();
     let feeder = std::thread::spawn(move || std::fs::write(feeder_path, text).unwrap());
