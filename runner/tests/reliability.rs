@@ -267,7 +267,10 @@ fn a_trace_of_only_outputs_is_reported_at_the_guest_s_first_call() {
     writer.finish(wasm_rr_trace::Outcome::Exit(0)).unwrap();
     let message = assert_one_line_error(&replay(&app, &hostile));
     assert!(
-        message.contains("more than 65536 outputs in a row that the replay did not make"),
+        message.contains("at event 65537 (")
+            && message.contains(
+                "more than 65536 outputs in a row that the replay did not make, the first of them 65536 events before this one: wasi:io/streams.output-stream.write("
+            ),
         "{message}"
     );
     assert!(

@@ -58,17 +58,19 @@ pub fn end_unknown(outcome: &Outcome, cut: &str) -> String {
 /// hundred million outputs costs no more than the guest's own work.
 pub const MAX_UNMADE_OUTPUTS: u64 = 1 << 16;
 
-/// Outputs the replay did not make, more than [`MAX_UNMADE_OUTPUTS`], the first described.
+/// Outputs the replay did not make, more than [`MAX_UNMADE_OUTPUTS`], the first described
+/// (said where the replay stops: at the last of them, [`MAX_UNMADE_OUTPUTS`] events after
+/// the first).
 pub fn too_much_output(first: &str) -> String {
     format!(
-        "more than {MAX_UNMADE_OUTPUTS} outputs in a row that the replay did not make, starting with {first}"
+        "more than {MAX_UNMADE_OUTPUTS} outputs in a row that the replay did not make, the first of them {MAX_UNMADE_OUTPUTS} events before this one: {first}"
     )
 }
 
 /// The guest ended with more than [`MAX_UNMADE_OUTPUTS`] outputs left in the trace.
 pub fn too_much_output_left(outcome: &Outcome) -> String {
     format!(
-        "the guest ended ({outcome}), but the trace holds more than {MAX_UNMADE_OUTPUTS} outputs after it that the replay did not make"
+        "the guest ended ({outcome}), but the trace holds more than {MAX_UNMADE_OUTPUTS} outputs after it that the replay did not make, the first of them {MAX_UNMADE_OUTPUTS} events before this one"
     )
 }
 
