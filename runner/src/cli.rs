@@ -13,7 +13,7 @@ pub const DEFAULT_TRACE: &str = "wasm-rr-trace.json";
 /// numbers, environment, stdin, files) into a trace file, and replays the run from the trace
 /// exactly: a bug found once is reproduced forever.
 #[derive(Parser, Debug)]
-#[command(name = "wasm-rr", version)]
+#[command(name = "wasm-rr", version = version())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -30,6 +30,51 @@ pub enum Command {
     Convert(ConvertArgs),
     Inspect(InspectArgs),
     Diff(DiffArgs),
+    Completions(CompletionsArgs),
+}
+
+/// `0.1.0 (wasmtime 48.0.8, trace format 5)`: what `--version` says, so that a bug report
+/// names the engine that ran the guest and the traces this wasm-rr writes.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (wasmtime {}, trace format {})",
+            env!("CARGO_PKG_VERSION"),
+            wasmtime_environ::VERSION,
+            wasm_rr_trace::FORMAT_VERSION
+        )
+    })
+}
+
+/// Print a shell's completions for wasm-rr.
+///
+/// For bash: `wasm-rr completions bash > ~/.local/share/bash-completion/completions/wasm-rr`;
+/// zsh: into a directory of `$fpath` as `_wasm-rr`; fish: into
+/// `~/.config/fish/completions/wasm-rr.fish`; PowerShell: add the output to `$PROFILE`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Writes `shell`'s completions for the whole command line to `out`.
+pub fn completions(
+    shell: clap_complete::Shell,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "wasm-rr", &mut script);
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete 4.6 names a subcommand's case `wasm__subcmd__rr__subcmd__X` where
+        // it dispatches to `wasm__rr__subcmd__X` (the `-` in the name): without this, bash
+        // completes no subcommand's flags.
+        let text = String::from_utf8_lossy(&script).replace("wasm__subcmd__rr__", "wasm__rr__");
+        script = text.into_bytes();
+    }
+    out.write_all(&script)
 }
 
 /// A trace file format.

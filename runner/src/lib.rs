@@ -44,6 +44,10 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         cli::Command::Inspect(args) => inspect::inspect(&args),
         cli::Command::Diff(args) => diff::diff(&args),
         cli::Command::Bundle(args) => bundle::bundle(&args),
+        cli::Command::Completions(args) => {
+            cli::completions(args.shell, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
             let composed = compose_with(&app, args.log.into())?;

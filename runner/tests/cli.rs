@@ -857,3 +857,51 @@ fn cli_reference() {
         "docs/src/cli-reference.md is stale: run `cargo xtask docs`"
     );
 }
+
+#[test]
+fn version_names_the_engine_and_the_trace_format() {
+    let out = run(wasm_rr().arg("--version"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let expected = format!("wasm-rr {} (wasmtime ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(
+        text.trim_end().ends_with(&format!(
+            ", trace format {})",
+            wasm_rr_trace::FORMAT_VERSION
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn completions_complete_commands_and_flags() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(wasm_rr().args(["completions", shell]));
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(
+            script.contains("record") && script.contains("trace-dir"),
+            "{shell}"
+        );
+    }
+    // Bash, for real: what it offers after `wasm-rr rec` and `wasm-rr serve --tr`.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("wasm-rr.bash");
+    std::fs::write(&script, run(wasm_rr().args(["completions", "bash"])).stdout).unwrap();
+    // As bash calls the function that the script registers: the command, the word being
+    // completed, the word before.
+    let offered = |words: &str| {
+        let command = format!(
+            "source {}; complete=$(complete -p wasm-rr); function=${{complete##*-F }}; function=${{function%% *}}; \
+             COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMP_LINE='{words}'; \
+             $function wasm-rr \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        stdout(&run(
+            std::process::Command::new("bash").args(["-c", &command])
+        ))
+    };
+    assert_eq!(offered("wasm-rr rec").trim(), "record");
+    assert!(offered("wasm-rr serve --tr").contains("--trace-dir"));
+}
