@@ -302,6 +302,11 @@ pub struct ReplayArgs {
     /// would, instead of stopping; `--env`, `--dir` and `-S` then say what the guest may see
     #[arg(long)]
     pub then_live: bool,
+    /// End the replay once event N has been delivered, when the guest asks for the next
+    /// one, and print where the guest was (its frames; with -g, its source lines): for
+    /// scripts and CI. Exits 0; how the run would have ended is not checked
+    #[arg(long, value_name = "N", conflicts_with = "then_live", value_parser = clap::value_parser!(u64).range(1..))]
+    pub stop_at: Option<u64>,
     #[command(flatten)]
     pub guest: GuestOptions,
 }

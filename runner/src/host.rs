@@ -3,7 +3,7 @@
 
 use crate::cache;
 use crate::cli::{GuestOptions, WasiKey};
-use crate::rr_log::{RecordError, RecordingEnded, ReplayError};
+use crate::rr_log::{RecordError, RecordingEnded, ReplayError, StoppedAt};
 use anyhow::{bail, Context, Result};
 use wasm_rr_trace::file::TraceError;
 use wasm_rr_trace::Outcome;
@@ -98,6 +98,8 @@ pub fn engine(compilation: Compilation) -> Result<Engine> {
     config.relaxed_simd_deterministic(true);
     if compilation == Compilation::Debuggable {
         config.debug_info(true);
+        // Source lines in backtraces (`replay --stop-at`), from the guest's DWARF.
+        config.wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Enable);
         config.cranelift_opt_level(wasmtime::OptLevel::None);
     }
     if let Some(functions) = cache::FunctionCache::open() {
@@ -366,6 +368,10 @@ fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
     if let Some(ended) = error.downcast_ref::<RecordingEnded>() {
         return Ok(ended.0.clone());
     }
+    // Stopped where the user asked: the guest's backtrace is what they want.
+    if let Some(stopped) = where_stopped(&error) {
+        return Err(Stopped(stopped).into());
+    }
     let error = match error.downcast::<ReplayError>() {
         Ok(replay) => return Err(replay.into()),
         Err(error) => error,
@@ -385,4 +391,34 @@ fn outcome_of(error: wasmtime::Error) -> Result<Outcome> {
     Ok(Outcome::Trap(
         root.lines().next().unwrap_or("unknown error").to_string(),
     ))
+}
+
+/// `replay --stop-at` stopped the run where asked: what to say of where the guest was.
+#[derive(Debug)]
+pub struct Stopped(pub String);
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// Where `--stop-at` stopped the guest, for stderr: the stop, then the guest's frames
+/// innermost first, as wasmtime prints a backtrace (demangled; with `-g`, source lines).
+/// `None` if `error` is not that stop.
+fn where_stopped(error: &wasmtime::Error) -> Option<String> {
+    let stopped = error.downcast_ref::<StoppedAt>()?;
+    let frames = match error.downcast_ref::<wasmtime::WasmBacktrace>() {
+        // Its first line says "error while executing at wasm backtrace:".
+        Some(backtrace) => backtrace
+            .to_string()
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => "    (wasmtime kept no backtrace)".into(),
+    };
+    Some(format!("wasm-rr: {stopped}; the guest was in:\n{frames}\n"))
 }

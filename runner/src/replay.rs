@@ -1,5 +1,6 @@
 //! `wasm-rr replay`: run the app from a trace alone, and check it does what the trace holds.
 
+use crate::host::Stopped;
 use crate::host::{self, Handler, Program};
 use crate::rr_log::Replayer;
 use crate::{check_trace_app, cli, composed_component, read_app, report, sha256_hex};
@@ -42,12 +43,20 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     } else {
         host::replay_wasi()
     };
-    let replayer = Replayer::new(reader, args.then_live);
+    let replayer = Replayer::new(reader, args.then_live).stop_at(args.stop_at);
     let (outcome, replayer) = if serves_http {
         replay_request(Handler::new(&component)?, wasi, replayer)?
     } else {
         Program::<Replayer>::new(&component)?.run(wasi, replayer)?
     };
+    if let Some(stopped) = outcome
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<Stopped>())
+    {
+        eprint!("{}", stopped.0);
+        return Ok(ExitCode::SUCCESS);
+    }
     let outcome = replayer.finish(outcome)?;
     Ok(report(&outcome))
 }

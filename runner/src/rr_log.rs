@@ -522,6 +522,8 @@ pub struct Replayer {
     then_live: bool,
     /// The event after which the run went on live.
     live_after: Option<u64>,
+    /// `--stop-at`: the last event handed out; the run stops when the guest asks past it.
+    stop_at: Option<u64>,
 }
 
 impl Replayer {
@@ -537,6 +539,7 @@ impl Replayer {
             progress,
             then_live,
             live_after: None,
+            stop_at: None,
             path,
             current: AheadBatch::default(),
             next_in_batch: 0,
@@ -551,6 +554,12 @@ impl Replayer {
             given_back: VecDeque::new(),
             asked_past_end: false,
         }
+    }
+
+    /// Stops the run when the guest asks for the event after `event` (`--stop-at`).
+    pub fn stop_at(mut self, event: Option<u64>) -> Self {
+        self.stop_at = event;
+        self
     }
 
     /// `event N (FILE:LINE)`, for messages.
@@ -575,11 +584,16 @@ impl Replayer {
     /// and a replay that ends in a trap, as its recording did, has read every input. The
     /// last input of the events read ahead waits for the next batch, alone if no input
     /// follows it; a batch of outputs only needs no such care: they may be left.
-    fn next_batch(&mut self) -> Result<Vec<u8>, TraceError> {
+    fn next_batch(&mut self) -> Result<Vec<u8>> {
+        if let Some(event) = self.stop_at.filter(|&event| self.events_read >= event) {
+            let at = self.location(event, self.line);
+            return Err(StoppedAt(at).into());
+        }
         self.line_before_handed = self.line;
         let mut events = Vec::new();
         let mut bytes = 0;
-        while events.len() < HANDED_EVENTS && bytes < HANDED_BYTES {
+        let last = self.stop_at.unwrap_or(u64::MAX);
+        while events.len() < HANDED_EVENTS && bytes < HANDED_BYTES && self.events_read < last {
             let Some(event) = self.next_event()? else {
                 break;
             };
@@ -674,6 +688,15 @@ impl Replayer {
     pub fn finish(mut self, outcome: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
         self.progress.finish();
         let outcome = outcome?;
+        if let Some(event) = self.stop_at {
+            // The guest ended before it asked past the event: the trace may hold fewer.
+            while self.next_event()?.is_some() {}
+            anyhow::bail!(
+                "--stop-at {event}: the guest ended ({outcome}) before it asked for event {}; the trace holds {} events",
+                event + 1,
+                self.events_read
+            );
+        }
         if let Some(event) = self.live_after {
             eprintln!(
                 "wasm-rr: note: the run went on live after event {event}: how it ended is not checked against the trace"
@@ -740,7 +763,7 @@ impl Host for Replayer {
     }
 
     fn next_batch(&mut self) -> Result<Vec<u8>> {
-        Ok(Replayer::next_batch(self)?)
+        Replayer::next_batch(self)
     }
 
     fn give_back(&mut self, events: u32) -> Result<()> {
@@ -803,6 +826,18 @@ impl Host for Replayer {
 }
 
 // ---- errors ----
+
+/// `--stop-at`: the replay ended where it was asked to, after the event this names.
+#[derive(Debug)]
+pub struct StoppedAt(pub String);
+
+impl fmt::Display for StoppedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stopped after {}, as --stop-at asked", self.0)
+    }
+}
+
+impl std::error::Error for StoppedAt {}
 
 /// The replay reached the point where the recorded run stopped in the middle of a call
 /// (interrupted, or trapped in the host): it ends there the same way.

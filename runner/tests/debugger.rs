@@ -55,3 +55,52 @@ fn gdb_breaks_in_the_guest_and_shows_the_recorded_value() {
     assert!(text.contains("it is 13:33 UTC, all is well"), "{text}");
     assert!(text.contains("exited normally"), "{text}");
 }
+
+#[test]
+fn stop_at_ends_the_replay_after_an_event_and_shows_where_the_guest_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/time_bomb/time_bomb.debug.wasm");
+    let trace = dir.path().join("bomb.json");
+    record(&app, &trace, &[]);
+    let events = trace_lines(&trace).len() - 2;
+
+    // After event 1 (the clock), the guest asks for the next while it prints the time.
+    let out = run(wasm_rr()
+        .args(["replay", "-g", "--stop-at", "1"])
+        .arg(&app)
+        .arg(&trace));
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.starts_with(&format!(
+            "wasm-rr: stopped after event 1 ({}:2), as --stop-at asked; the guest was in:\n",
+            trace.display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("]::main\n"), "{said}");
+    assert!(said.contains("examples/time_bomb/src/main.rs:"), "{said}");
+    assert!(stdout(&out).is_empty(), "the guest printed past the stop");
+
+    // Past the end, without a debugger, and with --then-live: one line each.
+    let past = events + 1;
+    let out = run(wasm_rr()
+        .args(["replay", "--stop-at", &past.to_string()])
+        .arg(&app)
+        .arg(&trace));
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "before it asked for event {}; the trace holds {events} events\n",
+            past + 1
+        )),
+        "{}",
+        stderr(&out)
+    );
+    for args in [&["--stop-at", "0"][..], &["--stop-at", "1", "--then-live"]] {
+        let out = run(wasm_rr().arg("replay").args(args).arg(&app).arg(&trace));
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    }
+}
