@@ -450,6 +450,30 @@ impl WasiOption {
     }
 }
 
+/// The man pages, generated from the definitions above: `wasm-rr.1`, and
+/// `wasm-rr-COMMAND.1` for each command (`cargo xtask man` writes them).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    pages.push(("wasm-rr.1".to_string(), page));
+    for sub in command
+        .get_subcommands()
+        .filter(|sub| sub.get_name() != "help")
+    {
+        let name = format!("wasm-rr-{}", sub.get_name());
+        let mut page = Vec::new();
+        let sub = sub.clone().bin_name(format!("wasm-rr {}", sub.get_name()));
+        clap_mangen::Man::new(sub)
+            .title(name.to_uppercase())
+            .render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
+}
+
 /// The command-line reference in Markdown, generated from the definitions above.
 pub fn reference() -> String {
     use clap::CommandFactory;
@@ -457,6 +481,9 @@ pub fn reference() -> String {
     let mut out = String::from("# CLI reference\n\n");
     out.push_str(
         "<!-- Generated from runner/src/cli.rs by `cargo xtask docs`; do not edit. -->\n\n",
+    );
+    out.push_str(
+        "The same, as man pages: `cargo xtask man` writes `wasm-rr.1` and a `wasm-rr-COMMAND.1` for each command into `target/man/` (`man -l target/man/wasm-rr-record.1`); shell completions: `wasm-rr completions SHELL`.\n\n",
     );
     out.push_str("```text\n");
     out.push_str(&command.render_long_help().to_string());

@@ -905,3 +905,39 @@ fn completions_complete_commands_and_flags() {
     assert_eq!(offered("wasm-rr rec").trim(), "record");
     assert!(offered("wasm-rr serve --tr").contains("--trace-dir"));
 }
+
+#[test]
+fn man_pages_render_for_every_command() {
+    let pages = wasm_rr::cli::man_pages().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // `cargo xtask man` asks for them here.
+    let out_dir = std::env::var_os("WASM_RR_MAN_DIR").map(std::path::PathBuf::from);
+    if let Some(out_dir) = &out_dir {
+        std::fs::create_dir_all(out_dir).unwrap();
+    }
+    let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
+    for command in ["", "-record", "-replay", "-serve", "-completions"] {
+        assert!(
+            names.contains(&format!("wasm-rr{command}.1").as_str()),
+            "{names:?}"
+        );
+    }
+    for (name, page) in &pages {
+        let path = dir.path().join(name);
+        std::fs::write(&path, page).unwrap();
+        // Rendered as `man` renders it, to text.
+        let out = run(std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+            .arg(&path));
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "{name}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("wasm-rr"), "{name}: {text}");
+        if name == "wasm-rr-replay.1" {
+            assert!(text.contains("--stop-at"), "{text}");
+        }
+        if let Some(out_dir) = &out_dir {
+            std::fs::write(out_dir.join(name), page).unwrap();
+        }
+    }
+}

@@ -34,10 +34,25 @@ fn run() -> Result<()> {
         }
         ["golden-test"] => golden(&root, &[]),
         ["docs"] => test(&root, "cli", &[("WASM_RR_BLESS", "1")]),
+        ["man"] => man(&root, &root.join("target/man")),
+        ["man", dir] => man(&root, Path::new(dir)),
         _ => bail!(
-            "usage: cargo xtask build-wasm [interposer] | check-wasm | golden-fixture NAME [--keep-trace] | golden-test | docs"
+            "usage: cargo xtask build-wasm [interposer] | check-wasm | golden-fixture NAME [--keep-trace] | golden-test | docs | man [DIR]"
         ),
     }
+}
+
+/// Writes the man pages into `dir` (by default `target/man/`): the runner's `cli` tests
+/// render and check them, and write them where `WASM_RR_MAN_DIR` says.
+fn man(root: &Path, dir: &Path) -> Result<()> {
+    let dir = std::path::absolute(dir)?;
+    test(root, "cli", &[("WASM_RR_MAN_DIR", &dir.to_string_lossy())])?;
+    println!(
+        "wrote the man pages into {}: man -l {}/wasm-rr.1",
+        dir.display(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// The repository: xtask's manifest directory's parent.

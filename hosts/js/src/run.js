@@ -24,13 +24,14 @@ class Exit extends Error {
 
 /**
  * Where a package is: found from here (when it is installed beside this one), else in the
- * toolchains wasm-rr installs (`$WASM_RR_TOOLCHAINS`, default `~/.cache/wasm-rr-toolchains`).
+ * toolchains wasm-rr installs (`$WASM_RR_TOOLCHAINS`, default `$XDG_CACHE_HOME/wasm-rr-toolchains`, else `~/.cache/wasm-rr-toolchains`, as `cargo xtask` uses).
  */
 export function locate(name, file) {
   try {
     return new URL(import.meta.resolve(`${name}/package.json`)).pathname.replace(/package\.json$/, file);
   } catch {}
-  const toolchains = process.env.WASM_RR_TOOLCHAINS || path.join(os.homedir(), ".cache", "wasm-rr-toolchains");
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  const toolchains = process.env.WASM_RR_TOOLCHAINS || path.join(cache, "wasm-rr-toolchains");
   const candidates = fs.existsSync(toolchains) ? fs.readdirSync(toolchains).sort().reverse() : [];
   for (const dir of candidates) {
     const found = path.join(toolchains, dir, "node_modules", name, file);
