@@ -207,7 +207,7 @@ fn every_flipped_bit_of_a_stdin_trace_is_an_error() {
             .arg(&app)
             .arg("-t")
             .arg(&trace)
-            .stdin_bytes(input.as_bytes()));
+            .stdin(stdin_file(dir.path(), input.as_bytes())));
         assert!(out.status.success(), "{}", stderr(&out));
         let good = std::fs::read(&trace).unwrap();
         let start = events_start(&good, header_lines);
@@ -229,18 +229,11 @@ fn every_flipped_bit_of_a_stdin_trace_is_an_error() {
     }
 }
 
-/// Runs `command` with `input` on its stdin.
-trait StdinBytes {
-    fn stdin_bytes(&mut self, input: &[u8]) -> &mut Self;
-}
-
-impl StdinBytes for std::process::Command {
-    fn stdin_bytes(&mut self, input: &[u8]) -> &mut Self {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), input).unwrap();
-        let (handle, _) = file.keep().unwrap();
-        self.stdin(handle)
-    }
+/// A file holding `input`, in `dir`, to give a command as its stdin.
+fn stdin_file(dir: &Path, input: &[u8]) -> std::fs::File {
+    let path = dir.join("stdin");
+    std::fs::write(&path, input).unwrap();
+    std::fs::File::open(path).unwrap()
 }
 
 #[test]
@@ -319,7 +312,7 @@ fn bundle_refuses_a_trace_past_its_limit_in_bounded_memory() {
         .arg(&app)
         .arg("-t")
         .arg(&recorded)
-        .stdin_bytes(b"hello\n"));
+        .stdin(stdin_file(dir.path(), b"hello\n")));
     assert!(out.status.success(), "{}", stderr(&out));
     let (_, header) = TraceReader::open(&recorded).unwrap();
     // 140 MiB of stdin in 64 KiB reads, compressed to almost nothing.
