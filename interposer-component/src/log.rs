@@ -3,7 +3,7 @@
 
 use crate::bindings::rr::log::log as host;
 use std::cell::{Cell, RefCell};
-use wasm_rr_trace::length::LengthReader;
+use wasm_rr_trace::length::framed_at;
 use wasm_rr_trace::{decode_call, replay, Call, Event, StreamId};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -240,19 +240,10 @@ pub struct Batch {
 impl Batch {
     /// Where the event at `at` lies in the batch; `Err` if it is cut short.
     fn event_at(&self, at: usize) -> Result<std::ops::Range<usize>, ()> {
-        let mut length = LengthReader::default();
-        for (i, &byte) in self.bytes.get(at..).unwrap_or_default().iter().enumerate() {
-            if let Some(len) = length.push(byte).map_err(|_| ())? {
-                let start = at + i + 1;
-                let end = start.checked_add(len as usize).ok_or(())?;
-                return if end <= self.bytes.len() {
-                    Ok(start..end)
-                } else {
-                    Err(())
-                };
-            }
+        match framed_at(&self.bytes, at) {
+            Ok(Some(event)) => Ok(event),
+            _ => Err(()),
         }
-        Err(())
     }
 
     /// The next event's bytes; `None` at the batch's end.

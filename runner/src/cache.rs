@@ -120,30 +120,28 @@ impl FunctionCache {
             };
             let mut code = std::collections::HashMap::new();
             let mut at = 0;
-            let field = |at: &mut usize, len: Option<usize>| {
-                let len = match len {
-                    Some(len) => len,
-                    None => {
-                        let len = pack.get(*at..*at + 4)?;
-                        *at += 4;
-                        u32::from_le_bytes(len.try_into().ok()?) as usize
-                    }
-                };
+            // The next `len` bytes, or the next four as a number.
+            let take = |at: &mut usize, len: usize| {
                 let range = *at..at.checked_add(len)?;
                 pack.get(range.clone())?;
                 *at = range.end;
                 Some(range)
             };
+            let number = |at: &mut usize| {
+                let bytes = take(at, 4)?;
+                Some(u32::from_le_bytes(pack[bytes].try_into().ok()?))
+            };
+            let field = |at: &mut usize| {
+                let len = number(at)?;
+                take(at, len as usize)
+            };
             loop {
                 let start = at;
-                let (Some(key), Some(value), Some(crc)) = (
-                    field(&mut at, None),
-                    field(&mut at, None),
-                    field(&mut at, Some(4)),
-                ) else {
+                let (Some(key), Some(value), Some(crc)) =
+                    (field(&mut at), field(&mut at), number(&mut at))
+                else {
                     break;
                 };
-                let crc = u32::from_le_bytes(pack[crc].try_into().unwrap_or_default());
                 if crc32c::crc32c(&pack[start..value.end]) != crc {
                     let _ = std::fs::remove_file(&self.path);
                     return Functions::default();

@@ -36,20 +36,18 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
             }
             (None, None) => {
                 let (end_a, end_b) = (ending(&a), ending(&b));
-                if end_a == end_b && out.is_empty() {
+                if end_a != end_b {
+                    out.push_str(&format!(
+                        "the traces hold the same {common} events, and end differently:\n  A {end_a}\n  B {end_b}\n"
+                    ));
+                } else if out.is_empty() {
                     return Ok(ExitCode::SUCCESS);
-                }
-                if end_a == end_b {
+                } else {
                     // Runs of two apps differ, even where their events do not.
                     out.push_str(&format!(
                         "the traces hold the same {common} events and end the same way ({end_a})\n"
                     ));
-                    print!("{out}");
-                    return Ok(ExitCode::from(1));
                 }
-                out.push_str(&format!(
-                    "the traces hold the same {common} events, and end differently:\n  A {end_a}\n  B {end_b}\n"
-                ));
                 print!("{out}");
                 return Ok(ExitCode::from(1));
             }

@@ -257,13 +257,13 @@ pub struct Handler<L: 'static> {
     pre: ProxyPre<State<L>>,
 }
 
-/// Where a handler's response goes: what `response-outparam.set` gives.
 /// A request that the handler never saw (it had no authority, say), with its log.
 pub struct Refused<L> {
     pub error: anyhow::Error,
     pub log: L,
 }
 
+/// Where a handler's response goes: what `response-outparam.set` gives.
 pub type ResponseSender = tokio::sync::oneshot::Sender<
     std::result::Result<hyper::Response<HyperOutgoingBody>, ErrorCode>,
 >;

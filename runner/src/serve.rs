@@ -2,8 +2,8 @@
 //! an instance of its own, and (with `--trace-dir`) recorded into a trace of its own.
 
 use crate::cli::{self, GuestOptions};
-use crate::host::rr::log::log::{Mode, Redaction};
-use crate::host::{self, rr, Handler, Log, Refused};
+use crate::host::rr::log::log::{Host, Mode, Redaction};
+use crate::host::{self, Handler, Log, Refused};
 use crate::rr_log::{Interrupter, OnWriteFailure, Passthrough, Recorder};
 use crate::{app_identity, composed_component, read_app, sha256_hex};
 use anyhow::{bail, Context, Result};
@@ -311,54 +311,43 @@ impl LostTraces {
     }
 }
 
-impl rr::log::log::Host for RequestLog {
-    fn get_mode(&mut self) -> wasmtime::Result<Mode> {
+impl RequestLog {
+    /// The `rr:log` that this request's calls go to.
+    fn host(&mut self) -> &mut dyn Host {
         match self {
-            RequestLog::Recorded(log) => log.get_mode(),
-            RequestLog::Unrecorded(log) => log.get_mode(),
+            RequestLog::Recorded(log) => log,
+            RequestLog::Unrecorded(log) => log,
         }
+    }
+}
+
+impl Host for RequestLog {
+    fn get_mode(&mut self) -> wasmtime::Result<Mode> {
+        self.host().get_mode()
     }
 
     fn append(&mut self, event: Vec<u8>) -> wasmtime::Result<()> {
-        match self {
-            RequestLog::Recorded(log) => log.append(event),
-            RequestLog::Unrecorded(log) => log.append(event),
-        }
+        self.host().append(event)
     }
 
     fn http_redaction(&mut self) -> wasmtime::Result<Redaction> {
-        match self {
-            RequestLog::Recorded(log) => log.http_redaction(),
-            RequestLog::Unrecorded(log) => log.http_redaction(),
-        }
+        self.host().http_redaction()
     }
 
     fn next_batch(&mut self) -> wasmtime::Result<Vec<u8>> {
-        match self {
-            RequestLog::Recorded(log) => log.next_batch(),
-            RequestLog::Unrecorded(log) => log.next_batch(),
-        }
+        self.host().next_batch()
     }
 
     fn give_back(&mut self, events: u32) -> wasmtime::Result<()> {
-        match self {
-            RequestLog::Recorded(log) => log.give_back(events),
-            RequestLog::Unrecorded(log) => log.give_back(events),
-        }
+        self.host().give_back(events)
     }
 
     fn diverged(&mut self, message: String) -> wasmtime::Result<()> {
-        match self {
-            RequestLog::Recorded(log) => log.diverged(message),
-            RequestLog::Unrecorded(log) => log.diverged(message),
-        }
+        self.host().diverged(message)
     }
 
     fn output_differs(&mut self, message: String) -> wasmtime::Result<()> {
-        match self {
-            RequestLog::Recorded(log) => log.output_differs(message),
-            RequestLog::Unrecorded(log) => log.output_differs(message),
-        }
+        self.host().output_differs(message)
     }
 }
 
@@ -477,11 +466,10 @@ async fn listen<R: RequestLogs>(
         .with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr()?;
     eprintln!("Serving HTTP on http://{local}/");
-    let stop = |signal: &'static str| signal;
     let signal = loop {
         let accepted = tokio::select! {
-            _ = interrupts.recv() => break stop("SIGINT"),
-            _ = terminations.recv() => break stop("SIGTERM"),
+            _ = interrupts.recv() => break "SIGINT",
+            _ = terminations.recv() => break "SIGTERM",
             accepted = listener.accept() => accepted,
         };
         let client = match accepted {

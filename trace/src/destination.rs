@@ -97,11 +97,6 @@ impl Destination {
         Ok(())
     }
 
-    /// Whether the file is at its target already.
-    pub fn placed(&self) -> bool {
-        self.temporary.is_none()
-    }
-
     /// Removes what was written: the temporary file, or, once placed, the target (a
     /// trace that could not be completed). A device or FIFO is left alone; a second call
     /// does nothing.

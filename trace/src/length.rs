@@ -55,6 +55,20 @@ impl LengthReader {
     }
 }
 
+/// Where the bytes framed by the length that starts at `at` lie in `bytes` (a batch of
+/// events, a block of records): `Ok(None)` where the length or its bytes run past the end.
+pub fn framed_at(bytes: &[u8], at: usize) -> Result<Option<std::ops::Range<usize>>, TooLong> {
+    let mut length = LengthReader::default();
+    for (i, &byte) in bytes.get(at..).unwrap_or_default().iter().enumerate() {
+        if let Some(len) = length.push(byte)? {
+            let start = at + i + 1;
+            let end = start.checked_add(len as usize);
+            return Ok(end.filter(|&end| end <= bytes.len()).map(|end| start..end));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +93,18 @@ mod tests {
             assert_eq!(read.last(), Some(&Ok(Some(len as u64))), "{len}");
             assert!(read[..used - 1].iter().all(|r| *r == Ok(None)), "{len}");
         }
+    }
+
+    #[test]
+    fn a_frame_is_found_or_said_to_run_past_the_end() {
+        let mut bytes = vec![9];
+        push_with_length(&mut bytes, b"abc");
+        push_with_length(&mut bytes, &[7; 200]);
+        assert_eq!(framed_at(&bytes, 1), Ok(Some(2..5)));
+        assert_eq!(framed_at(&bytes, 5), Ok(Some(7..207)));
+        assert_eq!(framed_at(&bytes[..206], 5), Ok(None));
+        assert_eq!(framed_at(&bytes, 207), Ok(None));
+        assert_eq!(framed_at(&[0x80; 6], 0), Err(TooLong));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::{
     BLOCK_TAG, END_TAG, EVENT_TAG, MAX_BLOCK_BYTES, MAX_EVENT_BYTES, MAX_HEADER_BYTES,
     MAX_LINE_BYTES, OLDEST_READABLE,
 };
-use crate::length::{LengthReader, TooLong};
+use crate::length::{self, LengthReader, TooLong};
 use crate::{Event, Header, Outcome, FORMAT_VERSION};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -234,31 +234,14 @@ impl TraceReader {
         if self.block_at >= self.block.len() && !self.next_block()? {
             return Ok(RecordRead::Eof);
         }
-        let rest = &self.block[self.block_at..];
-        let tag = rest[0];
-        let mut length = LengthReader::default();
-        let mut len = None;
-        let mut used: usize = 1;
-        for &byte in &rest[1..] {
-            used += 1;
-            match length.push(byte) {
-                Ok(Some(read)) => {
-                    len = Some(read);
-                    break;
-                }
-                Ok(None) => {}
-                Err(TooLong) => return Err(self.event_error("a record length longer than 5 bytes")),
-            }
-        }
-        let record = len
-            .and_then(|len| rest.get(used..used.checked_add(len as usize)?))
-            .filter(|_| tag == EVENT_TAG || tag == END_TAG);
-        let Some(record) = record else {
+        let tag = self.block[self.block_at];
+        let framed = length::framed_at(&self.block, self.block_at + 1)
+            .map_err(|TooLong| self.event_error("a record length longer than 5 bytes"))?;
+        let Some(record) = framed.filter(|_| tag == EVENT_TAG || tag == END_TAG) else {
             return Err(self.event_error("a block whose records do not fit it"));
         };
-        let record = record.to_vec();
-        self.block_at += used + record.len();
-        Ok(RecordRead::Record(tag, record))
+        self.block_at = record.end;
+        Ok(RecordRead::Record(tag, self.block[record].to_vec()))
     }
 
     /// Reads the next block and checks it against its CRC-32C: false where the trace
