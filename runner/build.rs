@@ -1,13 +1,19 @@
-//! Fingerprints the embedded interposer at build time, so that finding a run's compiled
-//! component in the cache costs no hashing of the interposer at start-up.
+//! Fingerprints the embedded interposers at build time, so that finding a run's compiled
+//! component in the cache costs no hashing of them at start-up.
 
 use sha2::{Digest, Sha256};
 
 fn main() {
-    let path = "../interposer-component/wasm_rr_interposer.wasm";
-    println!("cargo::rerun-if-changed={path}");
-    let bytes = std::fs::read(path).expect("the committed interposer .wasm");
-    let digest: String = Sha256::digest(bytes)
+    let mut hasher = Sha256::new();
+    for path in [
+        "../interposer-component/wasm_rr_interposer.wasm",
+        "../generic-interposer/wasm_rr_generic_interposer.so",
+    ] {
+        println!("cargo::rerun-if-changed={path}");
+        hasher.update(std::fs::read(path).expect("the committed interposers"));
+    }
+    let digest: String = hasher
+        .finalize()
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();

@@ -12,6 +12,7 @@ use wac_graph::types::{are_semver_compatible, Package};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
 mod generated;
+mod generic;
 mod wasip1;
 
 pub use generated::{INCOMING_HANDLER, REPLAY_STATE};
@@ -134,6 +135,16 @@ pub struct Bundled<'a> {
     pub trace: &'a [u8],
 }
 
+/// The interposers the composer puts in front of an app.
+#[derive(Clone, Copy)]
+pub struct Interposers<'a> {
+    /// The WASI interposer component (interposer-component/).
+    pub wasi: &'a [u8],
+    /// The generic interposer's shared library (generic-interposer/), for any other
+    /// interface.
+    pub generic: &'a [u8],
+}
+
 /// Where the interposer's `rr:log` comes from.
 enum Log<'a> {
     Host,
@@ -142,26 +153,111 @@ enum Log<'a> {
 }
 
 /// Puts `interposer` in front of `app` (a component) and returns the composed component.
-pub fn compose(app: &[u8], interposer: &[u8], log: LogSource) -> Result<Vec<u8>> {
+/// `providers` (components) are plugged into the app's imports that they export, as `wac
+/// plug` does, behind the generic interposer: the app's calls into them are recorded.
+pub fn compose(
+    app: &[u8],
+    interposers: Interposers<'_>,
+    log: LogSource,
+    providers: &[Vec<u8>],
+) -> Result<Vec<u8>> {
     let log = match log {
         LogSource::Host => Log::Host,
         LogSource::Passthrough => Log::Passthrough,
     };
-    compose_with_log(app, interposer, log)
+    compose_with_log(app, interposers, log, providers)
+}
+
+/// `app` with `providers` plugged into the imports they export, as `wac plug` does: a
+/// plain run's component.
+pub fn plug(app: &[u8], providers: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let mut graph = CompositionGraph::new();
+    let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
+        .context("reading the app component")?;
+    let app_ty = app_package.ty();
+    let app_node = instantiate(&mut graph, app_package)?;
+    let imports: Vec<String> = graph.types()[app_ty].imports.keys().cloned().collect();
+    plug_providers(&mut graph, providers, &imports, app_node)?;
+    for export in graph.types()[app_ty]
+        .exports
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+    {
+        let source = graph.alias_instance_export(app_node, &export)?;
+        graph.export(source, &export)?;
+    }
+    graph
+        .encode(EncodeOptions::default())
+        .map_err(anyhow::Error::from)
+        .context("encoding the app with its providers")
+}
+
+/// Instantiates each of `providers` and gives `to` each of `imports` that one exports.
+fn plug_providers(
+    graph: &mut CompositionGraph,
+    providers: &[Vec<u8>],
+    imports: &[String],
+    to: NodeId,
+) -> Result<()> {
+    for (i, provider) in providers.iter().enumerate() {
+        let package = Package::from_bytes(
+            &format!("wasm-rr:provider{i}"),
+            None,
+            provider.clone(),
+            graph.types_mut(),
+        )
+        .with_context(|| format!("reading provider {} (--link)", i + 1))?;
+        let exports: Vec<String> = graph.types()[package.ty()]
+            .exports
+            .keys()
+            .cloned()
+            .collect();
+        let node = instantiate(graph, package)?;
+        let mut plugged = 0;
+        for import in imports {
+            let Some(export) = exports
+                .iter()
+                .find(|export| *export == import || are_semver_compatible(export, import))
+            else {
+                continue;
+            };
+            let source = graph.alias_instance_export(node, export)?;
+            graph
+                .set_instantiation_argument(to, import, source)
+                .with_context(|| format!("plugging provider {} into `{import}`", i + 1))?;
+            plugged += 1;
+        }
+        if plugged == 0 {
+            bail!(
+                "provider {} (--link) exports none of the interfaces it would be plugged into ({}); it exports {}",
+                i + 1,
+                imports.join(", "),
+                exports.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A bundle: `app` (a command) with `interposer` in front, replaying the bundled trace with
 /// the bundle's own `rr:log`. Its only imports are stdout, stderr and exit (with the
 /// `wasi:io` types they use): every other interface the interposer imports comes from the
 /// trapping stub, since replay touches no host resource.
-pub fn bundle(app: &[u8], interposer: &[u8], bundled: Bundled<'_>) -> Result<Vec<u8>> {
-    compose_with_log(app, interposer, Log::Bundled(bundled))
+pub fn bundle(app: &[u8], interposers: Interposers<'_>, bundled: Bundled<'_>) -> Result<Vec<u8>> {
+    compose_with_log(app, interposers, Log::Bundled(bundled), &[])
 }
 
 /// The interfaces a bundle may import, if the app does.
 const BUNDLE_IMPORTS: &[&str] = &["wasi:cli/stdout", "wasi:cli/stderr", "wasi:cli/exit"];
 
-fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u8>> {
+fn compose_with_log(
+    app: &[u8],
+    interposers: Interposers<'_>,
+    log: Log<'_>,
+    providers: &[Vec<u8>],
+) -> Result<Vec<u8>> {
+    let interposer = interposers.wasi;
     let mut graph = CompositionGraph::new();
     let app_package = Package::from_bytes("wasm-rr:app", None, app.to_vec(), graph.types_mut())
         .context("reading the app component")?;
@@ -194,22 +290,55 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
     let handler = exported(generated::INCOMING_HANDLER);
     let run = exported(generated::RUN);
 
-    // Every import of the app goes to the interposer: anything else would be unrecorded.
-    for import in &app_imports {
-        let Some(export) = interposer_exports
+    // Every import of the app goes to an interposer: anything else would be unrecorded.
+    // WASI 0.2 goes to the WASI interposer, anything else to the generic one.
+    let wasi_export = |import: &str| {
+        interposer_exports
             .iter()
             .find(|export| *export == import || are_semver_compatible(export, import))
-        else {
-            bail!("the app imports `{import}`, which wasm-rr cannot record (yet)");
+            .cloned()
+    };
+    let mut others = Vec::new();
+    for import in &app_imports {
+        let Some(export) = wasi_export(import) else {
+            others.push(import.clone());
+            continue;
         };
-        let source = graph.alias_instance_export(interposer_node, export)?;
+        let source = graph.alias_instance_export(interposer_node, &export)?;
         graph
             .set_instantiation_argument(app_node, import, source)
             .with_context(|| format!("wiring the app's import `{import}` to the interposer"))?;
     }
+    let generic = if others.is_empty() {
+        None
+    } else {
+        let generic = generic::interposer(app, &others, interposers.generic, |name| {
+            wasi_export(name).is_some()
+        })?;
+        let node = instantiate_bytes(
+            &mut graph,
+            "wasm-rr:generic-interposer",
+            generic.component.clone(),
+        )?;
+        for import in &others {
+            wire(&mut graph, (node, import), app_node).with_context(|| {
+                format!("wiring the app's import `{import}` to the generic interposer")
+            })?;
+        }
+        plug_providers(&mut graph, providers, &generic.interfaces, node)?;
+        Some((node, generic))
+    };
+    if generic.is_none() && !providers.is_empty() {
+        bail!("the app imports nothing but WASI 0.2, which no provider (--link) may replace");
+    }
+    // The interposers that import `rr:log`.
+    let log_importers: Vec<NodeId> = std::iter::once(interposer_node)
+        .chain(generic.as_ref().map(|(node, _)| *node))
+        .collect();
 
     let mut app_interfaces: Vec<&str> = app_imports.iter().map(|name| unversioned(name)).collect();
     let mut bundle_front = None;
+    let mut generic = generic;
     // Only a host's log hands out batches of events that the interposer may leave unused.
     let exports_replay_state = matches!(log, Log::Host);
     match log {
@@ -220,7 +349,9 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
                 "wasm-rr:passthrough-log",
                 generated::passthrough_log()?,
             )?;
-            wire(&mut graph, (provider_node, RR_LOG_IMPORT), interposer_node)?;
+            for &node in &log_importers {
+                wire(&mut graph, (provider_node, RR_LOG_IMPORT), node)?;
+            }
         }
         Log::Bundled(bundled) => {
             let (Some(run), None) = (&run, &handler) else {
@@ -231,7 +362,18 @@ fn compose_with_log(app: &[u8], interposer: &[u8], log: Log<'_>) -> Result<Vec<u
             let log_node =
                 instantiate_bytes(&mut graph, "wasm-rr:bundled-log", bundled.log.to_vec())?;
             wire(&mut graph, (data_node, generated::BUNDLED_TRACE), log_node)?;
-            wire(&mut graph, (log_node, RR_LOG_IMPORT), interposer_node)?;
+            for &node in &log_importers {
+                wire(&mut graph, (log_node, RR_LOG_IMPORT), node)?;
+            }
+            // Replay touches no host resource: the generic interposer's imports trap.
+            if let Some((node, generic)) = &mut generic {
+                let stub = trapping_stub(&mut generic.resolve, generic.world, &generic.interfaces)
+                    .context("building the stub for the generic interposer's imports")?;
+                let stub_node = instantiate_bytes(&mut graph, "wasm-rr:generic-stub", stub)?;
+                for import in &generic.interfaces {
+                    wire(&mut graph, (stub_node, import), *node)?;
+                }
+            }
             app_interfaces.retain(|name| BUNDLE_IMPORTS.contains(name));
             if app_interfaces.contains(&unversioned(generated::EXIT)) {
                 // The run's end is checked when the guest exits.

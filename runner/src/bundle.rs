@@ -2,7 +2,7 @@
 //! recorded run under any host (docs/src/other-hosts.md, "Bundles").
 
 use crate::{check_trace_app, cli, read_app, same_file, with_identity_of, write_replacing};
-use crate::{BUNDLE_LOG, INTERPOSER};
+use crate::{BUNDLE_LOG, INTERPOSERS};
 use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
 use wasm_rr_composer::Bundled;
@@ -58,7 +58,7 @@ pub fn bundle(args: &cli::BundleArgs) -> Result<ExitCode> {
     });
     let bundled = wasm_rr_composer::bundle(
         &component,
-        INTERPOSER,
+        INTERPOSERS,
         Bundled {
             log: BUNDLE_LOG,
             trace: &trace,

@@ -228,6 +228,8 @@ pub struct ServeArgs {
     pub fail_on_lost_trace: bool,
     #[command(flatten)]
     pub guest: GuestOptions,
+    #[command(flatten)]
+    pub link: LinkOptions,
     /// Compile with debug info and without optimizations, as `wasmtime serve -g` does
     #[arg(short = 'g', long = "debug-info")]
     pub debug_info: bool,
@@ -253,6 +255,8 @@ pub struct RunArgs {
     pub argv0: Option<String>,
     #[command(flatten)]
     pub guest: GuestOptions,
+    #[command(flatten)]
+    pub link: LinkOptions,
     /// Compile with debug info and without optimizations, as `wasmtime run -g` does, so that
     /// gdb and lldb can break in the guest's source and show its locals
     #[arg(short = 'g', long = "debug-info")]
@@ -349,6 +353,31 @@ pub struct ComposeArgs {
     /// Where the composed component's `rr:log` comes from
     #[arg(long, value_enum, default_value = "host")]
     pub log: LogSource,
+    #[command(flatten)]
+    pub link: LinkOptions,
+}
+
+/// Components that provide the app's imports beyond WASI.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LinkOptions {
+    /// A component that exports some of the app's imports (beyond WASI 0.2), plugged into
+    /// them as `wac plug` does; the app's calls into it are what is recorded, and a replay
+    /// needs it not. Repeatable
+    #[arg(long = "link", value_name = "PROVIDER.wasm")]
+    pub providers: Vec<PathBuf>,
+}
+
+impl LinkOptions {
+    /// The providers' bytes.
+    pub fn read(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        use anyhow::Context;
+        self.providers
+            .iter()
+            .map(|path| {
+                std::fs::read(path).with_context(|| format!("reading {} (--link)", path.display()))
+            })
+            .collect()
+    }
 }
 
 /// Where a composed component's `rr:log` comes from.
@@ -378,21 +407,55 @@ pub struct GuestOptions {
     /// Preopen a host directory for the guest, at GUEST_DIR or at the same path
     #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
     pub dirs: Vec<String>,
-    /// A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off
+    /// A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off;
+    /// KEY=NAME=VALUE gives a value
     #[arg(
         short = 'S',
-        value_name = "KEY[=y|n]",
+        value_name = "KEY[=y|n|NAME=VALUE]",
         value_parser = WasiOption::parse,
         long_help = WasiOption::help()
     )]
     pub wasi: Vec<WasiOption>,
 }
 
-/// A `-S` option: which, and on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl GuestOptions {
+    /// Whether `-S key` turns `key` on (the last one given wins).
+    pub fn enabled(&self, key: WasiKey) -> bool {
+        self.wasi
+            .iter()
+            .rev()
+            .find_map(|option| match (&option.value, option.key == key) {
+                (WasiValue::Switch(on), true) => Some(*on),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
+    /// The NAME=VALUE pairs given with `-S key=NAME=VALUE`, in order.
+    pub fn pairs(&self, key: WasiKey) -> Vec<(String, String)> {
+        self.wasi
+            .iter()
+            .filter(|option| option.key == key)
+            .filter_map(|option| match &option.value {
+                WasiValue::Pair(name, value) => Some((name.clone(), value.clone())),
+                WasiValue::Switch(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// A `-S` option: which, and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WasiOption {
     pub key: WasiKey,
-    pub enabled: bool,
+    pub value: WasiValue,
+}
+
+/// What a `-S` option says: on or off, or (for the keys that take one) a NAME=VALUE pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WasiValue {
+    Switch(bool),
+    Pair(String, String),
 }
 
 /// The WASI options `-S` knows; the help lists these, so it cannot disagree with the parser.
@@ -410,16 +473,30 @@ pub enum WasiKey {
     Cli,
     /// `wasi:http` (always given; taken as `wasmtime run -S http` takes it)
     Http,
+    /// `wasi:config`, holding the variables given with config-var (off by default)
+    Config,
+    /// config-var=NAME=VALUE: a variable of `wasi:config` (repeatable)
+    ConfigVar,
+    /// `wasi:keyvalue`, in memory, holding the pairs given with keyvalue-in-memory-data
+    /// (off by default)
+    Keyvalue,
+    /// keyvalue-in-memory-data=KEY=VALUE: a pair the store starts with (repeatable)
+    KeyvalueInMemoryData,
+}
+
+impl WasiKey {
+    /// Whether the key takes a NAME=VALUE pair rather than y or n.
+    fn takes_pair(self) -> bool {
+        matches!(self, WasiKey::ConfigVar | WasiKey::KeyvalueInMemoryData)
+    }
 }
 
 impl WasiOption {
     fn parse(spec: &str) -> Result<WasiOption, String> {
         use clap::ValueEnum;
-        let (key, enabled) = match spec.split_once('=') {
-            None => (spec, true),
-            Some((key, "y" | "yes" | "true")) => (key, true),
-            Some((key, "n" | "no" | "false")) => (key, false),
-            Some((_, value)) => return Err(format!("`{value}`: the value must be y or n")),
+        let (key, value) = match spec.split_once('=') {
+            None => (spec, None),
+            Some((key, value)) => (key, Some(value)),
         };
         let key = WasiKey::from_str(key, false).map_err(|_| {
             let known: Vec<String> = WasiKey::value_variants()
@@ -428,14 +505,33 @@ impl WasiOption {
                 .collect();
             format!("unknown WASI option `{key}` (known: {})", known.join(", "))
         })?;
-        Ok(WasiOption { key, enabled })
+        let value = match (key.takes_pair(), value) {
+            (true, Some(pair)) => match pair.split_once('=') {
+                Some((name, value)) => WasiValue::Pair(name.into(), value.into()),
+                None => {
+                    return Err(format!(
+                        "`{spec}`: give NAME=VALUE, as in {}=NAME=VALUE",
+                        &spec[..spec.len() - pair.len() - 1]
+                    ))
+                }
+            },
+            (true, None) => {
+                return Err(format!(
+                    "`{spec}` needs a NAME=VALUE, as in {spec}=NAME=VALUE"
+                ))
+            }
+            (false, None | Some("y" | "yes" | "true")) => WasiValue::Switch(true),
+            (false, Some("n" | "no" | "false")) => WasiValue::Switch(false),
+            (false, Some(value)) => return Err(format!("`{value}`: the value must be y or n")),
+        };
+        Ok(WasiOption { key, value })
     }
 
     /// The `-S` help: the sentence above, then each key with its doc comment.
     fn help() -> String {
         use clap::ValueEnum;
         let mut help = String::from(
-            "A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off\n",
+            "A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off; KEY=NAME=VALUE gives a value\n",
         );
         for key in WasiKey::value_variants() {
             if let Some(value) = key.to_possible_value() {

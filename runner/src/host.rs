@@ -11,10 +11,12 @@ use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker, Res
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::{Command, CommandPre};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::bindings::sync::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_keyvalue::{WasiKeyValue, WasiKeyValueCtx, WasiKeyValueCtxBuilder};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -32,7 +34,65 @@ pub struct State<L> {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
+    config: WasiConfigVariables,
+    keyvalue: WasiKeyValueCtx,
     log: L,
+}
+
+/// The interfaces beyond WASI 0.2 that the host provides, as `wasmtime run` does: `-S
+/// config` and `-S keyvalue` (in memory). An import that nothing provides is refused
+/// with a message naming it, but in replay, where it traps: the generic interposer
+/// answers from the trace and never calls it.
+#[derive(Clone, Debug, Default)]
+pub struct Providers {
+    /// `wasi:config`, with these variables.
+    pub config: Option<Vec<(String, String)>>,
+    /// `wasi:keyvalue`, in memory, each run's store starting with these pairs.
+    pub keyvalue: Option<Vec<(String, String)>>,
+    /// Whether what nothing provides traps when called (replay) rather than being refused.
+    pub the_rest_trap: bool,
+}
+
+impl Providers {
+    /// What `-S config` and `-S keyvalue` in `options` ask for.
+    pub fn from_options(options: &GuestOptions) -> Providers {
+        Providers {
+            config: options
+                .enabled(WasiKey::Config)
+                .then(|| options.pairs(WasiKey::ConfigVar)),
+            keyvalue: options
+                .enabled(WasiKey::Keyvalue)
+                .then(|| options.pairs(WasiKey::KeyvalueInMemoryData)),
+            the_rest_trap: false,
+        }
+    }
+
+    /// For a replay: what `options` ask for (a replay may go on live), the rest trapping.
+    pub fn for_replay(options: &GuestOptions) -> Providers {
+        Providers {
+            the_rest_trap: true,
+            ..Providers::from_options(options)
+        }
+    }
+
+    /// Whether the import `name` is one of these.
+    fn provides(&self, name: &str) -> bool {
+        let interface = |prefix: &str| name.starts_with(prefix);
+        (self.config.is_some() && interface("wasi:config/"))
+            || (self.keyvalue.is_some() && interface("wasi:keyvalue/"))
+    }
+
+    fn add_to_linker<L: Log>(&self, linker: &mut Linker<State<L>>) -> Result<()> {
+        if self.config.is_some() {
+            wasmtime_wasi_config::add_to_linker(linker, |state| WasiConfig::from(&state.config))?;
+        }
+        if self.keyvalue.is_some() {
+            wasmtime_wasi_keyvalue::add_to_linker(linker, |state| {
+                WasiKeyValue::new(&state.keyvalue, &mut state.table)
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl<L: Send> WasiView for State<L> {
@@ -140,7 +200,10 @@ pub fn record_wasi(
     // As `wasmtime run`: TCP and UDP sockets, but no address to reach, and no name lookup.
     builder.allow_tcp(true).allow_udp(true);
     for option in &options.wasi {
-        match (option.key, option.enabled) {
+        let crate::cli::WasiValue::Switch(enabled) = option.value else {
+            continue;
+        };
+        match (option.key, enabled) {
             (WasiKey::InheritNetwork, true) => {
                 builder.inherit_network();
             }
@@ -154,7 +217,16 @@ pub fn record_wasi(
             (WasiKey::Udp, enabled) => {
                 builder.allow_udp(enabled);
             }
-            (WasiKey::Cli | WasiKey::Http, _) => {}
+            // Not WASI 0.2's own: see `Providers`.
+            (
+                WasiKey::Cli
+                | WasiKey::Http
+                | WasiKey::Config
+                | WasiKey::ConfigVar
+                | WasiKey::Keyvalue
+                | WasiKey::KeyvalueInMemoryData,
+                _,
+            ) => {}
         }
     }
     if let Some(max_random) = max_random {
@@ -179,16 +251,29 @@ pub const MAX_RANDOM_BYTES: u64 = 1 << 20;
 /// a command: everything that can fail before the guest runs has been tried.
 pub struct Program<L: 'static> {
     pre: CommandPre<State<L>>,
+    providers: Providers,
 }
 
-/// `component` linked with WASI (HTTP included) and `rr:log` over a log of type `L`.
-fn link<L: Log>(component: &Component) -> Result<InstancePre<State<L>>> {
+/// `component` linked with WASI (HTTP included), `rr:log` over a log of type `L`, and
+/// `providers`.
+fn link<L: Log>(component: &Component, providers: &Providers) -> Result<InstancePre<State<L>>> {
     let mut linker = Linker::<State<L>>::new(component.engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
+    providers.add_to_linker(&mut linker)?;
+    if providers.the_rest_trap {
+        trap_unprovided(&mut linker, component, providers)?;
+    }
     linker.instantiate_pre(component).map_err(|error| {
         let error = anyhow::Error::from(error);
+        if let Some(import) = unprovided_import(&error) {
+            return anyhow::anyhow!(
+                "the app imports `{import}`, which nothing provides: give it with -S config \
+                 (wasi:config), -S keyvalue (wasi:keyvalue) or --link PROVIDER.wasm (a component \
+                 that exports it)"
+            );
+        }
         // rr:log is wasm-rr's own: a component that imports another shape of it was
         // composed by another version.
         if error.to_string().contains("rr:log/") {
@@ -201,12 +286,98 @@ fn link<L: Log>(component: &Component) -> Result<InstancePre<State<L>>> {
     })
 }
 
+/// Defines the imports of `component` that neither WASI 0.2 nor `providers` provide, as
+/// functions that trap and resources that are nobody's: in replay the generic interposer
+/// answers every call from the trace and calls none of them. (`Linker::
+/// define_unknown_imports_as_traps` would redefine the type aliases inside WASI's own
+/// interfaces, and so break them.)
+fn trap_unprovided<L: Log>(
+    linker: &mut Linker<State<L>>,
+    component: &Component,
+    providers: &Providers,
+) -> Result<()> {
+    use wasmtime::component::types::ComponentItem;
+    /// The stand-in for a resource that nothing provides.
+    struct Unprovided;
+    let engine = component.engine();
+    let wasi = wasi_0_2_interfaces()?;
+    for (name, item) in component.component_type().imports(engine) {
+        if wasi.iter().any(|wasi| wasi == name) || providers.provides(name) {
+            continue;
+        }
+        let trap = move |name: String| {
+            move |_: wasmtime::StoreContextMut<'_, State<L>>,
+                  _: wasmtime::component::types::ComponentFunc,
+                  _: &[wasmtime::component::Val],
+                  _: &mut [wasmtime::component::Val]|
+                  -> wasmtime::Result<()> {
+                Err(wasmtime::Error::msg(format!(
+                    "`{name}` was called in replay, where nothing provides it"
+                )))
+            }
+        };
+        match item.ty {
+            ComponentItem::ComponentInstance(instance) => {
+                let mut defined = linker.instance(name)?;
+                for (export, item) in instance.exports(engine) {
+                    match item.ty {
+                        ComponentItem::ComponentFunc(_) => {
+                            defined.func_new(export, trap(format!("{name}#{export}")))?
+                        }
+                        ComponentItem::Resource(_) => defined.resource(
+                            export,
+                            wasmtime::component::ResourceType::host::<Unprovided>(),
+                            |_, _| Ok(()),
+                        )?,
+                        _ => {}
+                    }
+                }
+            }
+            ComponentItem::ComponentFunc(_) => {
+                linker.root().func_new(name, trap(name.to_string()))?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The WASI 0.2 interfaces, as the WASI interposer imports them (with `rr:log`): what the
+/// host provides to every composed component.
+fn wasi_0_2_interfaces() -> Result<&'static [String]> {
+    static INTERFACES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if let Some(interfaces) = INTERFACES.get() {
+        return Ok(interfaces);
+    }
+    let interfaces = wasm_rr_composer::imports(crate::INTERPOSER)?;
+    Ok(INTERFACES.get_or_init(|| interfaces))
+}
+
+/// The import that wasmtime found nobody provides, named in its linking error.
+fn unprovided_import(error: &anyhow::Error) -> Option<String> {
+    let message = format!("{error:#}");
+    let at = message.find("but a matching implementation was not found")?;
+    let named = &message[..at];
+    let end = named.rfind('`')?;
+    let start = named[..end].rfind('`')?;
+    Some(named[start + 1..end].to_string())
+}
+
 /// What the guest's store starts with.
-fn state<L>(wasi: WasiCtx, log: L) -> State<L> {
+fn state<L>(wasi: WasiCtx, log: L, providers: &Providers) -> State<L> {
     State {
         wasi,
         http: WasiHttpCtx::new(),
         table: ResourceTable::new(),
+        config: providers
+            .config
+            .iter()
+            .flatten()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect(),
+        keyvalue: WasiKeyValueCtxBuilder::new()
+            .in_memory_data(providers.keyvalue.iter().flatten().cloned())
+            .build(),
         log,
     }
 }
@@ -222,22 +393,25 @@ pub fn serves_http(component: &Component) -> bool {
 }
 
 impl<L: Log> Program<L> {
-    pub fn new(component: &Component) -> Result<Self> {
+    pub fn new(component: &Component, providers: &Providers) -> Result<Self> {
         if serves_http(component) {
             bail!("the app is an HTTP handler, not a command: serve it with `wasm-rr serve` (with --trace-dir to record its requests)");
         }
-        let pre = link::<L>(component)?;
+        let pre = link::<L>(component, providers)?;
         let pre = CommandPre::new(pre)
             .map_err(anyhow::Error::from)
             .context("the app is not a command (it exports no `wasi:cli/run`)")?;
-        Ok(Program { pre })
+        Ok(Program {
+            pre,
+            providers: providers.clone(),
+        })
     }
 
     /// Runs the program to its end. The outer error is a failure to start; the inner one a
     /// wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
     /// ended. The log is handed back so that the caller can finish the trace.
     pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
-        let mut store = Store::new(self.pre.engine(), state(wasi, log));
+        let mut store = Store::new(self.pre.engine(), state(wasi, log, &self.providers));
         let instance = instantiate(self.pre.instance_pre(), &mut store)?;
         let command = Command::new(&mut store, &instance)?;
         let result = command.wasi_cli_run().call_run(&mut store);
@@ -255,6 +429,7 @@ impl<L: Log> Program<L> {
 /// request gets an instance of its own, as under `wasmtime serve`.
 pub struct Handler<L: 'static> {
     pre: ProxyPre<State<L>>,
+    providers: Providers,
 }
 
 /// A request that the handler never saw (it had no authority, say), with its log.
@@ -272,17 +447,21 @@ impl<L: Log> Clone for Handler<L> {
     fn clone(&self) -> Self {
         Handler {
             pre: self.pre.clone(),
+            providers: self.providers.clone(),
         }
     }
 }
 
 impl<L: Log> Handler<L> {
-    pub fn new(component: &Component) -> Result<Self> {
-        let pre = link::<L>(component)?;
+    pub fn new(component: &Component, providers: &Providers) -> Result<Self> {
+        let pre = link::<L>(component, providers)?;
         let pre = ProxyPre::new(pre).map_err(anyhow::Error::from).context(
             "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler`)",
         )?;
-        Ok(Handler { pre })
+        Ok(Handler {
+            pre,
+            providers: providers.clone(),
+        })
     }
 
     /// Hands `request` to a new instance, whose response goes to `response`; returns when
@@ -299,7 +478,7 @@ impl<L: Log> Handler<L> {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let mut store = Store::new(self.pre.engine(), state(wasi, log));
+        let mut store = Store::new(self.pre.engine(), state(wasi, log, &self.providers));
         let started = (|| -> Result<_> {
             let request = store
                 .data_mut()

@@ -25,6 +25,15 @@ use wasm_rr_trace::Outcome;
 
 /// The interposer component, built from `interposer-component/` by `cargo xtask build-wasm`.
 pub const INTERPOSER: &[u8] = include_bytes!("../../interposer-component/wasm_rr_interposer.wasm");
+/// The generic interposer's library, built from `generic-interposer/` by `cargo xtask
+/// build-wasm`: the composer links it with glue made from the app's own WIT.
+pub const GENERIC_INTERPOSER: &[u8] =
+    include_bytes!("../../generic-interposer/wasm_rr_generic_interposer.so");
+/// Both interposers, as the composer takes them.
+pub const INTERPOSERS: wasm_rr_composer::Interposers<'static> = wasm_rr_composer::Interposers {
+    wasi: INTERPOSER,
+    generic: GENERIC_INTERPOSER,
+};
 /// The `rr:log` inside a bundle, built from `hosts/bundle/` by `cargo xtask build-wasm`.
 pub const BUNDLE_LOG: &[u8] = include_bytes!("../../hosts/bundle/wasm_rr_bundle_log.wasm");
 
@@ -50,7 +59,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
         }
         cli::Command::Compose(args) => {
             let app = read_app(&args.app)?;
-            let composed = compose_with(&app, args.log.into())?;
+            let composed = compose_with(&app, args.log.into(), &args.link.read()?)?;
             write_replacing(&args.output, &composed)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -59,24 +68,45 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode> {
 
 fn run_plain(args: &cli::RunArgs) -> Result<ExitCode> {
     let app = read_app(&args.app)?;
-    let component = plain_component(&app, host::Compilation::from_flag(args.debug_info))?;
-    let program = host::Program::new(&component)?;
+    let providers = args.link.read()?;
+    let component = plain_component(
+        &app,
+        &providers,
+        host::Compilation::from_flag(args.debug_info),
+    )?;
+    let program = host::Program::new(&component, &host::Providers::from_options(&args.guest))?;
     let wasi = host::record_wasi(&args.argv(), &args.guest, None)?;
     let (outcome, _) = program.run(wasi, rr_log::Passthrough)?;
     Ok(report(&outcome?))
 }
 
-/// The app alone, as a component (a core module adapted), compiled (or from the cache).
+/// The app alone (with `providers` plugged in), as a component (a core module adapted),
+/// compiled (or from the cache).
 fn plain_component(
     app: &[u8],
+    providers: &[Vec<u8>],
     compilation: host::Compilation,
 ) -> Result<wasmtime::component::Component> {
     let app_sha256 = sha256_hex(app);
-    let mut inputs = vec![app_sha256.as_bytes()];
+    let providers_sha256 = providers_sha256(providers);
+    let mut inputs = vec![app_sha256.as_bytes(), providers_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
     cache::component(&inputs, compilation, || {
-        Ok(wasm_rr_composer::app_component(app)?.into_owned())
+        let component = wasm_rr_composer::app_component(app)?;
+        if providers.is_empty() {
+            return Ok(component.into_owned());
+        }
+        wasm_rr_composer::plug(&component, providers)
     })
+}
+
+/// One digest of the providers given with `--link`, for the compile cache.
+fn providers_sha256(providers: &[Vec<u8>]) -> String {
+    let mut hasher = Sha256::new();
+    for provider in providers {
+        hasher.update(Sha256::digest(provider));
+    }
+    format!("providers {}", hex(&hasher.finalize()))
 }
 
 /// Tells the user how the guest ended (a trap, on stderr) and gives the matching status.
@@ -118,27 +148,43 @@ fn read_app(path: &Path) -> Result<Vec<u8>> {
 fn composed_component(
     app: &[u8],
     app_sha256: &str,
+    providers: &[Vec<u8>],
     compilation: host::Compilation,
 ) -> Result<wasmtime::component::Component> {
     let interposer_sha256 = env!("WASM_RR_INTERPOSER_SHA256");
-    let mut inputs = vec![app_sha256.as_bytes(), interposer_sha256.as_bytes()];
+    let providers_sha256 = providers_sha256(providers);
+    let mut inputs = vec![
+        app_sha256.as_bytes(),
+        interposer_sha256.as_bytes(),
+        providers_sha256.as_bytes(),
+    ];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    cache::component(&inputs, compilation, || compose(app))
+    cache::component(&inputs, compilation, || {
+        compose_with(app, wasm_rr_composer::LogSource::Host, providers)
+    })
 }
 
 /// The app with the interposer in front, unless it already has one, and the app's
 /// identity in the `wasm-rr` custom section (see [`app_identity`]).
 pub fn compose(app: &[u8]) -> Result<Vec<u8>> {
-    compose_with(app, wasm_rr_composer::LogSource::Host)
+    compose_with(app, wasm_rr_composer::LogSource::Host, &[])
 }
 
-/// [`compose`], with `rr:log` from `log`.
-pub fn compose_with(app: &[u8], log: wasm_rr_composer::LogSource) -> Result<Vec<u8>> {
+/// [`compose`], with `rr:log` from `log`, and `providers` (components) plugged into the
+/// app's imports they export, behind the generic interposer.
+pub fn compose_with(
+    app: &[u8],
+    log: wasm_rr_composer::LogSource,
+    providers: &[Vec<u8>],
+) -> Result<Vec<u8>> {
     let component = wasm_rr_composer::app_component(app)?;
     if wasm_rr_composer::is_composed(&component)? {
+        if !providers.is_empty() {
+            anyhow::bail!("the app is composed already: --link goes with the app itself");
+        }
         return Ok(component.into_owned());
     }
-    let composed = wasm_rr_composer::compose(&component, INTERPOSER, log)?;
+    let composed = wasm_rr_composer::compose(&component, INTERPOSERS, log, providers)?;
     Ok(with_identity_of(app, composed))
 }
 

@@ -26,9 +26,11 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     let component = composed_component(
         &app,
         &sha256_hex(&app),
+        &args.run.link.read()?,
         host::Compilation::from_flag(args.run.debug_info),
     )?;
-    let program = Program::<Recorder>::new(&component)?;
+    let program =
+        Program::<Recorder>::new(&component, &host::Providers::from_options(&args.run.guest))?;
     let wasi = host::record_wasi(
         &args.run.argv(),
         &args.run.guest,

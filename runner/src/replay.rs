@@ -21,6 +21,7 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
     let component = composed_component(
         &app,
         &sha256_hex(&app),
+        &[],
         host::Compilation::from_flag(args.debug_info),
     )?;
     let serves_http = host::serves_http(&component);
@@ -44,10 +45,11 @@ pub fn replay(args: &cli::ReplayArgs) -> Result<ExitCode> {
         host::replay_wasi()
     };
     let replayer = Replayer::new(reader, args.then_live).stop_at(args.stop_at);
+    let providers = host::Providers::for_replay(&args.guest);
     let (outcome, replayer) = if serves_http {
-        replay_request(Handler::new(&component)?, wasi, replayer)?
+        replay_request(Handler::new(&component, &providers)?, wasi, replayer)?
     } else {
-        Program::<Replayer>::new(&component)?.run(wasi, replayer)?
+        Program::<Replayer>::new(&component, &providers)?.run(wasi, replayer)?
     };
     if let Some(stopped) = outcome
         .as_ref()

@@ -47,6 +47,12 @@ fn outside(mode: &str, call: &str) -> wasmtime::Error {
     RecordError(format!("the interposer called {call} in {mode} mode")).into()
 }
 
+/// Outside replay, `diverged` is how an interposer says it cannot go on (a state it never
+/// expects, such as glue that breaks its ABI).
+fn failed(message: String) -> wasmtime::Error {
+    RecordError(format!("the interposer failed: {message}")).into()
+}
+
 // ---- passthrough ----
 
 /// The plain run: the interposer calls the real imports and records nothing.
@@ -73,8 +79,8 @@ impl Host for Passthrough {
         Err(outside("passthrough", "give-back"))
     }
 
-    fn diverged(&mut self, _: String) -> Result<()> {
-        Err(outside("passthrough", "diverged"))
+    fn diverged(&mut self, message: String) -> Result<()> {
+        Err(failed(message))
     }
 
     fn output_differs(&mut self, _: String) -> Result<()> {
@@ -398,8 +404,8 @@ impl Host for Recorder {
         Err(outside("record", "give-back"))
     }
 
-    fn diverged(&mut self, _: String) -> Result<()> {
-        Err(outside("record", "diverged"))
+    fn diverged(&mut self, message: String) -> Result<()> {
+        Err(failed(message))
     }
 
     fn output_differs(&mut self, _: String) -> Result<()> {
@@ -583,7 +589,9 @@ impl Replayer {
     /// cannot ask what it left, see `rr:log/replay-state`) certainly left an input unread,
     /// and a replay that ends in a trap, as its recording did, has read every input. The
     /// last input of the events read ahead waits for the next batch, alone if no input
-    /// follows it; a batch of outputs only needs no such care: they may be left.
+    /// follows it; a batch of outputs only needs no such care: they may be left. An event of
+    /// the generic interposer goes alone, and ends the batch before it: that interposer
+    /// takes one event at a time, the WASI one would take it as its own.
     fn next_batch(&mut self) -> Result<Vec<u8>> {
         if let Some(event) = self.stop_at.filter(|&event| self.events_read >= event) {
             let at = self.location(event, self.line);
@@ -603,10 +611,16 @@ impl Replayer {
         let last_input = events
             .iter()
             .rposition(|event| Event::optional_output_of(&event.bytes).is_none());
-        let handed = match last_input {
-            Some(0) => 1,
-            Some(last) => last,
-            None => events.len(),
+        let first_generic = events
+            .iter()
+            .position(|event| Event::is_generic(&event.bytes));
+        let handed = match (first_generic, last_input) {
+            (Some(0), _) => 1,
+            // Every event before it is followed by an input: the generic one.
+            (Some(first), _) => first,
+            (None, Some(0)) => 1,
+            (None, Some(last)) => last,
+            (None, None) => events.len(),
         };
         let held_back = events.split_off(handed.min(events.len()));
         self.asked_past_end = events.is_empty();

@@ -35,13 +35,14 @@ pub fn serve(args: &cli::ServeArgs) -> Result<ExitCode> {
         .context("starting the server's runtime")?;
     match &args.trace_dir {
         None => {
-            let component = crate::plain_component(&app, compilation)?;
-            let server = Server::new(handler(&component, &args.app)?, args, argv, Plain);
+            let component = crate::plain_component(&app, &args.link.read()?, compilation)?;
+            let server = Server::new(handler(&component, args)?, args, argv, Plain);
             runtime.block_on(listen(Arc::new(server), args.addr))
         }
         Some(dir) => {
-            let component = composed_component(&app, &sha256_hex(&app), compilation)?;
-            let handler = handler(&component, &args.app)?;
+            let component =
+                composed_component(&app, &sha256_hex(&app), &args.link.read()?, compilation)?;
+            let handler = handler(&component, args)?;
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("making the trace directory {}", dir.display()))?;
             let traces = Traces {
@@ -70,14 +71,18 @@ fn app_name(app: &Path) -> String {
     name.unwrap_or_default().into_owned()
 }
 
-fn handler<L: Log>(component: &wasmtime::component::Component, app: &Path) -> Result<Handler<L>> {
+fn handler<L: Log>(
+    component: &wasmtime::component::Component,
+    args: &cli::ServeArgs,
+) -> Result<Handler<L>> {
+    let app = &args.app;
     if !host::serves_http(component) {
         bail!(
             "{} is not an HTTP handler: it exports no `wasi:http/incoming-handler` (run a command with `wasm-rr record`)",
             app.display()
         );
     }
-    Handler::new(component)
+    Handler::new(component, &host::Providers::from_options(&args.guest))
 }
 
 /// Eight hex digits, random, that name this server's traces apart from those of any other

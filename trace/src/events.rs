@@ -297,4 +297,11 @@ calls! {
     /// is checked as it is written, by digest.
     ResponseOutparamSet(123) = "response-outparam.set" ("wasi:http/types", "[static]response-outparam.set")
         { response: HttpResult<HttpResponse> } -> ();
+
+    // Any other interface, through the generic interposer (see [`crate::any`])
+    /// The functions the generic interposer interposes, before its first call.
+    GenericSchema(124) = "wasm-rr.schema" ("wasm-rr", "schema") {} -> crate::any::Schema;
+    /// A call of function `function` of the schema: its arguments and result, encoded by
+    /// their types. In JSON, `{"call":"interface#function","args":[...],"result":...}`.
+    GenericCall(125) = "call" ("wasm-rr", "call") { function: u32, args: Bytes } -> Bytes;
 }

@@ -25,6 +25,7 @@ macro_rules! wit_enum {
     };
 }
 
+pub mod any;
 mod bounds;
 pub mod bundle;
 mod bytes;
@@ -264,6 +265,12 @@ impl Event {
         [stream::STDOUT, stream::STDERR]
             .contains(&stream)
             .then_some(stream)
+    }
+
+    /// Whether an event's wire form is one of the generic interposer's (see [`any`]),
+    /// which it takes from the host one at a time.
+    pub fn is_generic(bytes: &[u8]) -> bool {
+        matches!(id_of(bytes), Some(GenericSchema::ID | GenericCall::ID))
     }
 
     /// The stream of an output to stdout or stderr, read from an event's wire form

@@ -99,9 +99,10 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The Rust example that is an HTTP handler (`wasi:http/proxy`), built for
-/// wasm32-unknown-unknown rather than adapted from wasip1.
-const HANDLER_EXAMPLE: &str = "http_handler";
+/// The Rust examples that are components exporting interfaces (an HTTP handler, a
+/// provider of the plugin world), built for wasm32-unknown-unknown rather than adapted
+/// from wasip1.
+const COMPONENT_EXAMPLES: [&str; 2] = ["http_handler", "plugin_host"];
 
 /// The example that also gets a debuggable build, `NAME.debug.wasm`.
 const DEBUG_EXAMPLE: &str = "time_bomb";
@@ -143,6 +144,7 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
             .with_context(|| format!("componentizing {name}"))?;
         outputs.push((dir.join(format!("{name}.wasm")), component));
     }
+    outputs.push(generic_interposer(root, mode)?);
     if mode == Mode::WriteInterposer {
         return write_outputs(root, outputs, mode, stale);
     }
@@ -161,8 +163,17 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         &["--release"],
         mode,
     )?;
+    // Apart: the wit-bindgen features it asks for would change the others' builds.
+    guest_cargo(
+        root,
+        &examples,
+        "wasm32-wasip1",
+        &wasip1_flags,
+        &["--release", "--package", "plugin_app"],
+        mode,
+    )?;
     for name in example_names(&examples, "Cargo.toml")? {
-        if name == HANDLER_EXAMPLE {
+        if COMPONENT_EXAMPLES.contains(&name.as_str()) {
             continue;
         }
         let core =
@@ -171,22 +182,23 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
             wasm_rr_composer::adapt_wasip1(&core).with_context(|| format!("adapting {name}"))?;
         outputs.push((examples.join(&name).join(format!("{name}.wasm")), component));
     }
-    // The HTTP handler: a component through wit-bindgen's metadata, as the interposer is.
-    guest_cargo(
-        root,
-        &examples,
-        "wasm32-unknown-unknown",
-        &[],
-        &["--release", "--package", HANDLER_EXAMPLE],
-        mode,
-    )?;
-    let core = std::fs::read(target_dir(root).join(format!(
-        "wasm32-unknown-unknown/release/{HANDLER_EXAMPLE}.wasm"
-    )))?;
-    let component = wasm_rr_composer::component_from_core(&core)
-        .with_context(|| format!("componentizing {HANDLER_EXAMPLE}"))?;
-    let handler_path = format!("{HANDLER_EXAMPLE}/{HANDLER_EXAMPLE}.wasm");
-    outputs.push((examples.join(handler_path), component));
+    // Components through wit-bindgen's metadata, as the interposer is.
+    for name in COMPONENT_EXAMPLES {
+        guest_cargo(
+            root,
+            &examples,
+            "wasm32-unknown-unknown",
+            &[],
+            &["--release", "--package", name],
+            mode,
+        )?;
+        let core = std::fs::read(
+            target_dir(root).join(format!("wasm32-unknown-unknown/release/{name}.wasm")),
+        )?;
+        let component = wasm_rr_composer::component_from_core(&core)
+            .with_context(|| format!("componentizing {name}"))?;
+        outputs.push((examples.join(name).join(format!("{name}.wasm")), component));
+    }
     // Examples in other languages: each one's build.sh installs its pinned toolchain.
     for name in example_names(&examples, "build.sh")? {
         if mode == Mode::Check && SNAPSHOT_EXAMPLES.contains(&name.as_str()) {
@@ -306,6 +318,49 @@ fn target_dir(root: &Path) -> PathBuf {
     root.join("target/wasm")
 }
 
+/// Position-independent builds (the generic interposer's std differs), kept apart so that
+/// neither build undoes the other's.
+fn pic_target_dir(root: &Path) -> PathBuf {
+    root.join("target/wasm-pic")
+}
+
+/// The generic interposer's shared library: its crate built position-independent (a
+/// static library, std included), then linked by wasm-ld as `wit_component::Linker`
+/// wants a library: `dylink.0`, memory and table imported, every `wit_dylib_*` exported.
+fn generic_interposer(root: &Path, mode: Mode) -> Result<(PathBuf, Vec<u8>)> {
+    let dir = root.join("generic-interposer");
+    guest_cargo_in(
+        root,
+        &dir,
+        "wasm32-unknown-unknown",
+        &["-Crelocation-model=pic".to_string()],
+        &["--release"],
+        mode,
+        &pic_target_dir(root),
+    )?;
+    let library =
+        pic_target_dir(root).join("wasm32-unknown-unknown/release/libwasm_rr_generic_interposer.a");
+    let linked = pic_target_dir(root).join("wasm_rr_generic_interposer.so");
+    run_command(
+        Command::new(format!("{LLVM_BIN}/wasm-ld"))
+            .args([
+                "--experimental-pic",
+                "-shared",
+                "--no-entry",
+                "--gc-sections",
+                "--strip-all",
+                "--whole-archive",
+            ])
+            .arg(&library)
+            .arg("--no-whole-archive")
+            .arg("-o")
+            .arg(&linked),
+        "linking the generic interposer",
+    )?;
+    let bytes = std::fs::read(&linked).with_context(|| format!("reading {}", linked.display()))?;
+    Ok((dir.join("wasm_rr_generic_interposer.so"), bytes))
+}
+
 /// `cargo build` (with `profile`, e.g. `--release`) of the guest workspace at `dir` with Debian's toolchain; a
 /// check builds from the committed `Cargo.lock` as it is.
 fn guest_cargo(
@@ -315,6 +370,27 @@ fn guest_cargo(
     extra_rustflags: &[String],
     profile: &[&str],
     mode: Mode,
+) -> Result<()> {
+    guest_cargo_in(
+        root,
+        dir,
+        target,
+        extra_rustflags,
+        profile,
+        mode,
+        &target_dir(root),
+    )
+}
+
+/// [`guest_cargo`], building in `target_dir`.
+fn guest_cargo_in(
+    root: &Path,
+    dir: &Path,
+    target: &str,
+    extra_rustflags: &[String],
+    profile: &[&str],
+    mode: Mode,
+    target_dir: &Path,
 ) -> Result<()> {
     let cargo_home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
@@ -340,7 +416,7 @@ fn guest_cargo(
         })
         .env("RUSTC", DEBIAN_RUSTC)
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_DIR", target_dir(root))
+        .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
         .env("PATH", path);
     // What the host cargo that runs xtask exported must not leak into the guest build.

@@ -52,6 +52,8 @@ pub struct TraceReader {
     /// Format 5, binary: the records of the block being read, and where the next starts.
     block: Vec<u8>,
     block_at: usize,
+    /// The schema of the generic calls read so far, which checks them.
+    calls: crate::any::Calls,
 }
 
 impl TraceReader {
@@ -73,6 +75,7 @@ impl TraceReader {
             offset: 0,
             block: Vec::new(),
             block_at: 0,
+            calls: Default::default(),
         };
         let mut first = reader.next_line(MAX_HEADER_BYTES)?;
         if first && reader.current_line() == &BINARY_MAGIC[..BINARY_MAGIC.len() - 1] {
@@ -140,6 +143,9 @@ impl TraceReader {
                     return Ok(None);
                 };
                 let event = Event::decode(&bytes).map_err(|e| self.event_error(e.to_string()))?;
+                self.calls
+                    .observe(&event)
+                    .map_err(|e| self.event_error(e))?;
                 self.events_read += 1;
                 Ok(Some(event))
             }
@@ -164,8 +170,12 @@ impl TraceReader {
             return Ok(None);
         };
         // Every event decodes, an output's too: a trace is never half read.
-        if let Err(e) = Event::decode(&bytes) {
-            return Err(self.event_error(e.to_string()));
+        match Event::decode(&bytes) {
+            Ok(event) => self
+                .calls
+                .observe(&event)
+                .map_err(|e| self.event_error(e))?,
+            Err(e) => return Err(self.event_error(e.to_string())),
         }
         self.events_read += 1;
         Ok(Some(bytes))
@@ -337,8 +347,15 @@ impl TraceReader {
             self.finished = Some(Finished::CutShort);
             return Ok(None);
         }
-        match serde_json::from_slice::<Event>(self.current_line()) {
+        let parsed = match self.calls.from_json_line(self.current_line()) {
+            Some(generic) => Ok(generic.map_err(|e| self.event_error(e))?),
+            None => serde_json::from_slice::<Event>(self.current_line()),
+        };
+        match parsed {
             Ok(event) => {
+                self.calls
+                    .observe(&event)
+                    .map_err(|e| self.event_error(e))?;
                 self.events_read += 1;
                 Ok(Some(event))
             }

@@ -41,6 +41,8 @@ pub struct TraceWriter {
     in_blocks: bool,
     finished: bool,
     line: String,
+    /// The schema of the generic calls, which their JSON lines are written by.
+    calls: crate::any::Calls,
 }
 
 impl TraceWriter {
@@ -63,6 +65,7 @@ impl TraceWriter {
             in_blocks: false,
             finished: false,
             line: String::new(),
+            calls: crate::any::Calls::default(),
         };
         if format.is_binary() {
             writer.put(BINARY_MAGIC);
@@ -93,7 +96,7 @@ impl TraceWriter {
     pub fn event(&mut self, event: &Event) -> Result<(), TraceError> {
         match self.format {
             Format::Json => {
-                self.put_line(event);
+                self.put_event_line(event)?;
                 self.write_if_full()
             }
             Format::Binary | Format::Zstd => {
@@ -118,7 +121,7 @@ impl TraceWriter {
                         format!("an event this wasm-rr cannot read: {e}"),
                     )
                 })?;
-                self.put_line(&event);
+                self.put_event_line(&event)?;
             }
             Format::Binary | Format::Zstd => self.record(EVENT_TAG, bytes),
         }
@@ -179,6 +182,22 @@ impl TraceWriter {
     fn record(&mut self, tag: u8, bytes: &[u8]) {
         self.pending.push(tag);
         length::push_with_length(&mut self.pending, bytes);
+    }
+
+    /// An event as its JSON line: a generic call's by the schema.
+    fn put_event_line(&mut self, event: &Event) -> Result<(), TraceError> {
+        self.calls.observe(event).map_err(|e| {
+            error(
+                &self.path(),
+                None,
+                format!("an event this wasm-rr cannot read: {e}"),
+            )
+        })?;
+        match self.calls.to_json_line(event) {
+            Some(line) => self.put_line(&line),
+            None => self.put_line(event),
+        }
+        Ok(())
     }
 
     /// A JSON line, into what is pending.

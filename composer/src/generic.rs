@@ -1,0 +1,180 @@
+//! The generic interposer in front of the app's imports that the WASI interposer does not
+//! serve: made at compose time from the app's own WIT.
+//!
+//! `wit-dylib` turns a world that imports and exports those interfaces into glue (a
+//! shared-everything core module) that hands every call, as values, to one C ABI; the
+//! generic interposer's library, compiled once and committed, implements that ABI (see
+//! `generic-interposer/`). `wit_component::Linker` links the two into a component.
+
+use anyhow::{bail, Context, Result};
+use wit_component::{DecodedWasm, StringEncoding};
+use wit_parser::{
+    Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, WorldId, WorldItem, WorldKey,
+};
+
+/// The generic interposer of `interfaces` (full names, imported by `app`), and its world.
+pub struct Generic {
+    pub component: Vec<u8>,
+    pub resolve: Resolve,
+    pub world: WorldId,
+    /// The interfaces it imports (and exports): the app's, and those whose types they use.
+    pub interfaces: Vec<String>,
+}
+
+/// Builds the generic interposer for `interfaces` of `app`, linking `library` (the
+/// generic interposer's shared library) with glue for them; `wasi` tells whether an
+/// interface is the WASI interposer's, whose types the generic one cannot share (yet).
+pub fn interposer(
+    app: &[u8],
+    interfaces: &[String],
+    library: &[u8],
+    wasi: impl Fn(&str) -> bool,
+) -> Result<Generic> {
+    let DecodedWasm::Component(mut resolve, app_world) =
+        wit_component::decode(app).context("reading the app's WIT")?
+    else {
+        bail!("the app is not a component");
+    };
+    let mut ids = Vec::new();
+    for (key, item) in &resolve.worlds[app_world].imports {
+        match (key, item) {
+            (WorldKey::Interface(id), WorldItem::Interface { .. })
+                if interfaces.contains(&resolve.id_of(*id).unwrap_or_default()) =>
+            {
+                ids.push(*id);
+            }
+            (WorldKey::Name(name), WorldItem::Function(_)) => bail!(
+                "the app imports the function `{name}` at its world's root, which wasm-rr \
+                 cannot record (yet): only functions of interfaces"
+            ),
+            (WorldKey::Name(name), WorldItem::Interface { .. }) if interfaces.contains(name) => {
+                bail!(
+                    "the app imports the unnamed interface `{name}`, which wasm-rr cannot \
+                     record (yet): only interfaces of a package"
+                )
+            }
+            _ => {}
+        }
+    }
+    // The interfaces whose types they use are interposed with them (an exported
+    // interface's types are the exported ones).
+    let mut next = 0;
+    while next < ids.len() {
+        for dep in resolve.interface_direct_deps(ids[next]) {
+            let name = resolve.id_of(dep).unwrap_or_default();
+            if wasi(&name) {
+                bail!(
+                    "the app imports `{}`, which uses types of `{name}`: wasm-rr cannot record \
+                     such an interface (yet)",
+                    resolve.id_of(ids[next]).unwrap_or_default()
+                );
+            }
+            if !ids.contains(&dep) {
+                ids.push(dep);
+            }
+        }
+        next += 1;
+    }
+    for &id in &ids {
+        check_types(&resolve, id)?;
+    }
+    let interfaces: Vec<String> = ids
+        .iter()
+        .map(|&id| resolve.id_of(id).unwrap_or_default())
+        .collect();
+    let body: String = interfaces
+        .iter()
+        .map(|name| format!("  import {name};\n  export {name};\n"))
+        .collect();
+    let source = format!("package wasm-rr:generic;\n\nworld interposed {{\n{body}}}\n");
+    let package = resolve.push_str("generic.wit", &source)?;
+    let world = resolve.select_world(&[package], Some("interposed"))?;
+
+    let mut glue = wit_dylib::create(&resolve, world, None);
+    wit_component::embed_component_metadata(&mut glue, &resolve, world, StringEncoding::UTF8)?;
+    let mut linker = wit_component::Linker::default();
+    // The library first: the glue re-exports `cabi_realloc`, which must resolve to the
+    // library's own.
+    linker.library("libwasm_rr_generic_interposer.so", library, false)?;
+    linker.library("libwasm_rr_generic_glue.so", &glue, false)?;
+    let component = linker.encode().context("linking the generic interposer")?;
+    Ok(Generic {
+        component,
+        resolve,
+        world,
+        interfaces,
+    })
+}
+
+/// Refuses an interface with a type that the generic interposer does not record (yet).
+fn check_types(resolve: &Resolve, id: InterfaceId) -> Result<()> {
+    let interface = &resolve.interfaces[id];
+    let name = resolve.id_of(id).unwrap_or_default();
+    for function in interface.functions.values() {
+        if function.kind.is_async() {
+            bail!(
+                "`{name}#{}` is an async function, which wasm-rr cannot record (yet)",
+                function.name
+            );
+        }
+        for ty in function_types(function) {
+            if let Some(what) = unsupported(resolve, ty) {
+                bail!(
+                    "`{name}#{}` takes or returns {what}, which wasm-rr cannot record (yet)",
+                    function.name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn function_types(function: &Function) -> impl Iterator<Item = &Type> {
+    function
+        .params
+        .iter()
+        .map(|param| &param.ty)
+        .chain(function.result.as_ref())
+}
+
+/// What of `ty` the generic interposer does not record, if anything.
+fn unsupported(resolve: &Resolve, ty: &Type) -> Option<&'static str> {
+    let Type::Id(id) = ty else {
+        return match ty {
+            Type::ErrorContext => Some("an error-context"),
+            _ => None,
+        };
+    };
+    unsupported_def(resolve, *id)
+}
+
+fn unsupported_def(resolve: &Resolve, id: TypeId) -> Option<&'static str> {
+    let all = |types: &mut dyn Iterator<Item = &Type>| {
+        let mut found = None;
+        for ty in types {
+            found = found.or_else(|| unsupported(resolve, ty));
+        }
+        found
+    };
+    match &resolve.types[id].kind {
+        TypeDefKind::Record(record) => all(&mut record.fields.iter().map(|field| &field.ty)),
+        TypeDefKind::Tuple(tuple) => all(&mut tuple.types.iter()),
+        TypeDefKind::Variant(variant) => {
+            all(&mut variant.cases.iter().filter_map(|case| case.ty.as_ref()))
+        }
+        TypeDefKind::Option(ty) | TypeDefKind::List(ty) | TypeDefKind::Type(ty) => {
+            unsupported(resolve, ty)
+        }
+        TypeDefKind::Result(result) => all(&mut result.ok.iter().chain(result.err.iter())),
+        TypeDefKind::Handle(Handle::Own(_) | Handle::Borrow(_)) | TypeDefKind::Resource => {
+            Some("a resource")
+        }
+        TypeDefKind::Flags(flags) if flags.flags.len() > 32 => Some("flags of more than 32 names"),
+        TypeDefKind::Flags(_) | TypeDefKind::Enum(_) => None,
+        TypeDefKind::Future(_) => Some("a future"),
+        TypeDefKind::Stream(_) => Some("a stream"),
+        TypeDefKind::FixedLengthList(..) => Some("a fixed-length list"),
+        TypeDefKind::Map(..) => Some("a map"),
+        TypeDefKind::Unknown => Some("an unknown type"),
+    }
+}
