@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use wit_component::{DecodedWasm, StringEncoding};
 use wit_parser::{
-    Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, WorldId, WorldItem, WorldKey,
+    Function, InterfaceId, Resolve, Type, TypeDefKind, TypeId, WorldId, WorldItem, WorldKey,
 };
 
 /// The generic interposer of `interfaces` (full names, imported by `app`), and its world.
@@ -166,9 +166,7 @@ fn unsupported_def(resolve: &Resolve, id: TypeId) -> Option<&'static str> {
             unsupported(resolve, ty)
         }
         TypeDefKind::Result(result) => all(&mut result.ok.iter().chain(result.err.iter())),
-        TypeDefKind::Handle(Handle::Own(_) | Handle::Borrow(_)) | TypeDefKind::Resource => {
-            Some("a resource")
-        }
+        TypeDefKind::Handle(_) | TypeDefKind::Resource => None,
         TypeDefKind::Flags(flags) if flags.flags.len() > 32 => Some("flags of more than 32 names"),
         TypeDefKind::Flags(_) | TypeDefKind::Enum(_) => None,
         TypeDefKind::Future(_) => Some("a future"),

@@ -14,6 +14,17 @@ pub struct World {
     pub exports: &'static [ExportFunc],
     /// For each export, the import of the same interface and function.
     pub import_of_export: Vec<usize>,
+    pub resources: &'static [abi::Resource],
+    /// Each resource by `interface#name`: its index as imported (the host's) and as
+    /// exported (the generic interposer's own, whose handles the app holds).
+    pub resource_sides: std::collections::HashMap<String, Sides>,
+}
+
+/// A resource's two sides (indexes into [`World::resources`]).
+#[derive(Default, Clone, Copy, Debug)]
+pub struct Sides {
+    pub import: Option<usize>,
+    pub export: Option<usize>,
 }
 
 // SAFETY: wasm32-unknown-unknown has one thread; the tables are never written.
@@ -139,11 +150,28 @@ extern "C" fn wit_dylib_initialize(wit: *const Wit) {
                 .unwrap_or_else(|| fail("an export with no matching import"))
         })
         .collect();
+    let resources = abi::table(wit.resources, wit.num_resources);
+    let mut resource_sides = std::collections::HashMap::<String, Sides>::new();
+    for (index, resource) in resources.iter().enumerate() {
+        let name = format!(
+            "{}#{}",
+            abi::name(resource.interface),
+            abi::name(resource.name)
+        );
+        let sides = resource_sides.entry(name).or_default();
+        if resource.new.is_some() {
+            sides.export = Some(index);
+        } else {
+            sides.import = Some(index);
+        }
+    }
     let _ = WORLD.set(World {
         wit,
         imports,
         exports,
         import_of_export,
+        resources,
+        resource_sides,
     });
 }
 
@@ -225,7 +253,9 @@ extern "C" fn wit_dylib_export_async_callback(_: u32, _: u32, _: u32, _: u32) ->
 }
 
 #[no_mangle]
-extern "C" fn wit_dylib_resource_dtor(_ty: usize, _rep: usize) {}
+extern "C" fn wit_dylib_resource_dtor(ty: usize, rep: usize) {
+    crate::handles::dropped(ty, rep);
+}
 
 /// Calls import `which` with `cx`, whose stack holds its arguments, first on top.
 pub fn call_import(cx: &mut Call, which: usize) {

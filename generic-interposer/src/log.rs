@@ -85,6 +85,35 @@ pub fn replayed(
     }
 }
 
+/// The app dropped its handle of resource `id` (`interface#name`): the drop is recorded,
+/// or checked in replay.
+pub fn dropped(resource: &str, id: u32) {
+    let (interface, name) = resource.rsplit_once('#').unwrap_or(("", resource));
+    let drop = crate::schema::drop_name(interface, name);
+    let Some(function) = crate::schema().index_of(&drop) else {
+        crate::dylib::fail(&format!("{drop} is not in the schema"));
+    };
+    let mut args = Vec::new();
+    any::codec::encode(
+        &any::WitType::Own(resource.to_string()),
+        &any::Value::Own(id),
+        &mut args,
+    );
+    match mode() {
+        Mode::Passthrough => {}
+        Mode::Record => append(&GenericCall {
+            function,
+            args: wasm_rr_trace::Bytes(args),
+            result: wasm_rr_trace::Bytes(Vec::new()),
+        }),
+        Mode::Replay => {
+            if let Err(message) = replayed(function, &args, || format!("{drop}(own({id}))")) {
+                diverge_or_go_live(&message);
+            }
+        }
+    }
+}
+
 /// Checks that the trace's schema is this interposer's: the app's WIT is the recording's.
 fn check_schema(describe: &impl Fn() -> String) -> Result<(), String> {
     let event = next_input()

@@ -4,8 +4,22 @@ use crate::abi::{self, Wit, WitType as AbiType};
 use crate::dylib::{fail, World};
 use wasm_rr_trace::any::{Function, Schema, WitType};
 
-/// The schema of `world`: its exports, in order, each named as its import is.
+/// The schema of `world`: its exports, in order, each named as its import is; then the
+/// drop of each resource the app holds (`interface#[resource-drop]name`).
 pub fn of(world: &World) -> Schema {
+    let drops = world
+        .resources
+        .iter()
+        .filter(|resource| resource.new.is_some())
+        .map(|resource| {
+            let interface = abi::name(resource.interface);
+            let name = abi::name(resource.name);
+            Function {
+                name: drop_name(interface, name),
+                params: vec![WitType::Own(format!("{interface}#{name}"))],
+                result: None,
+            }
+        });
     Schema {
         functions: world
             .exports
@@ -27,8 +41,14 @@ pub fn of(world: &World) -> Schema {
                         .then(|| wit_type(world.wit, export.result)),
                 }
             })
+            .chain(drops)
             .collect(),
     }
+}
+
+/// The name of the drop of resource `name` of `interface` in the schema.
+pub fn drop_name(interface: &str, name: &str) -> String {
+    format!("{interface}#[resource-drop]{name}")
 }
 
 fn wit_type(wit: &Wit, ty: AbiType) -> WitType {

@@ -163,13 +163,13 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         &["--release"],
         mode,
     )?;
-    // Apart: the wit-bindgen features it asks for would change the others' builds.
+    // Apart: the wit-bindgen features they ask for would change the others' builds.
     guest_cargo(
         root,
         &examples,
         "wasm32-wasip1",
         &wasip1_flags,
-        &["--release", "--package", "plugin_app"],
+        &["--release", "--package", "kv_app", "--package", "plugin_app"],
         mode,
     )?;
     for name in example_names(&examples, "Cargo.toml")? {

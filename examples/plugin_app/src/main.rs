@@ -8,6 +8,7 @@ wit_bindgen::generate!({
 });
 
 use acme::plugin::host;
+use acme::plugin::tally::{self, Counter};
 use acme::plugin::zoo::{self, Color, Permissions, Point, Sample};
 
 fn main() {
@@ -41,4 +42,22 @@ fn main() {
     zoo::tick();
     println!("upper: {:?} {:?}", zoo::upper((true, 'Q')), zoo::upper((false, 'q')));
     println!("floats: {:?}", zoo::floats(1.5, -0.0));
+
+    let counter = Counter::new(10);
+    println!("add: {} {}", counter.add(1), counter.add(2));
+    let fork = counter.fork();
+    println!("same: {}", Counter::same(&counter, &fork));
+    println!("fork add: {}", fork.add(5));
+    println!("same: {}", Counter::same(&counter, &fork));
+    let many = tally::many(&[1, 2, 3]);
+    let borrowed: Vec<&Counter> = many.iter().chain([&counter, &fork]).collect();
+    println!("totals: {:?}", tally::totals(&borrowed));
+    drop(many);
+    match tally::make_labeled("label", 7) {
+        Some(labeled) => println!("labeled: {} {}", labeled.label, labeled.counter.add(1)),
+        None => println!("labeled: none"),
+    }
+    println!("labeled empty: {}", tally::make_labeled("", 1).is_none());
+    println!("finish: {}", Counter::finish(fork));
+    println!("counter: {}", counter.add(0));
 }

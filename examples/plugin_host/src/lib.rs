@@ -8,6 +8,8 @@ wit_bindgen::generate!({
 });
 
 use exports::acme::plugin::host;
+use exports::acme::plugin::tally::{self, Counter, CounterBorrow, Labeled};
+use std::cell::Cell;
 use exports::acme::plugin::zoo::{self, Color, Permissions, Sample, Shape};
 use wasip2::random::random::{get_random_bytes, get_random_u64};
 
@@ -106,5 +108,56 @@ impl zoo::Guest for Provider {
     fn floats(a: f32, b: f64) -> Vec<f64> {
         let noise = below(1000) as f64 / 1000.0;
         vec![a as f64 + noise, b - noise, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0]
+    }
+}
+
+/// A provider's counter.
+pub struct Tally(Cell<u64>);
+
+impl tally::GuestCounter for Tally {
+    fn new(start: u64) -> Self {
+        Tally(Cell::new(start))
+    }
+
+    fn add(&self, n: u64) -> u64 {
+        self.0.set(self.0.get() + n + below(10));
+        self.0.get()
+    }
+
+    fn fork(&self) -> Counter {
+        Counter::new(Tally(Cell::new(self.0.get())))
+    }
+
+    fn same(a: CounterBorrow<'_>, b: CounterBorrow<'_>) -> bool {
+        a.get::<Tally>().0.get() == b.get::<Tally>().0.get()
+    }
+
+    fn finish(c: Counter) -> u64 {
+        c.get::<Tally>().0.get()
+    }
+}
+
+impl tally::Guest for Provider {
+    type Counter = Tally;
+
+    fn many(starts: Vec<u64>) -> Vec<Counter> {
+        starts
+            .into_iter()
+            .map(|start| Counter::new(Tally(Cell::new(start + below(3)))))
+            .collect()
+    }
+
+    fn make_labeled(label: String, start: u64) -> Option<Labeled> {
+        (!label.is_empty()).then(|| Labeled {
+            label: format!("{label}#{}", below(100)),
+            counter: Counter::new(Tally(Cell::new(start))),
+        })
+    }
+
+    fn totals(counters: Vec<CounterBorrow<'_>>) -> Vec<u64> {
+        counters
+            .iter()
+            .map(|counter| counter.get::<Tally>().0.get())
+            .collect()
     }
 }

@@ -197,3 +197,47 @@ impl Calls {
         })
     }
 }
+
+/// Calls `f` on every handle in `value` (of type `ty`), with the name of its resource.
+pub fn for_each_handle(
+    ty: &WitType,
+    value: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    match (ty, value) {
+        (WitType::Own(resource) | WitType::Borrow(resource), value) => f(resource, value),
+        (WitType::List(element), Value::List(values)) => values
+            .iter_mut()
+            .try_for_each(|value| for_each_handle(element, value, f)),
+        (WitType::Record(fields), Value::Record(values)) => fields
+            .iter()
+            .zip(values)
+            .try_for_each(|((_, ty), value)| for_each_handle(ty, value, f)),
+        (WitType::Tuple(types), Value::Tuple(values)) => types
+            .iter()
+            .zip(values)
+            .try_for_each(|(ty, value)| for_each_handle(ty, value, f)),
+        (ty, Value::Variant(case, Some(payload))) => match codec::payload_type(ty, *case) {
+            Some(payload_ty) => for_each_handle(payload_ty, payload, f),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+impl WitType {
+    /// Whether a value of this type may hold a resource handle.
+    pub fn has_handles(&self) -> bool {
+        match self {
+            WitType::Own(_) | WitType::Borrow(_) => true,
+            WitType::List(element) | WitType::Option(element) => element.has_handles(),
+            WitType::Record(fields) => fields.iter().any(|(_, ty)| ty.has_handles()),
+            WitType::Tuple(types) => types.iter().any(WitType::has_handles),
+            WitType::Variant(cases) => cases.iter().any(|(_, ty)| ty.as_ref().is_some_and(WitType::has_handles)),
+            WitType::Result(ok, err) => [ok, err]
+                .iter()
+                .any(|ty| ty.as_ref().is_some_and(|ty| ty.has_handles())),
+            _ => false,
+        }
+    }
+}
