@@ -125,7 +125,7 @@ pub fn replayed_ids(ty: &WitType, value: &mut Value) -> Result<(), String> {
                 let mut resources = resources.borrow_mut();
                 if *id as usize != resources.len() {
                     return Err(format!(
-                        "the trace holds own({id}) ({resource}) where the run makes its resource {}",
+                        "it gives own({id}) ({resource}) where the run makes its resource {}",
                         resources.len()
                     ));
                 }

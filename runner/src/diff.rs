@@ -3,7 +3,7 @@
 //! two apps differ), 125 on an error.
 
 use crate::cli::DiffArgs;
-use crate::inspect::{result_text, row};
+use crate::inspect::Shown;
 use anyhow::Result;
 use std::collections::{BTreeMap, VecDeque};
 use std::process::ExitCode;
@@ -63,14 +63,16 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     ));
     for (offset, event) in before.iter().enumerate() {
         let number = first - before.len() as u64 + offset as u64;
-        out.push_str(&format!("  {number:>8}    {}\n", line(event)));
+        out.push_str(&format!("  {number:>8}    {}\n", line(event, &a)));
     }
     // The differing event and the ones after it, from both traces.
     let mut after_a = Vec::new();
     let mut after_b = Vec::new();
-    let mut counts: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
-    let mut count = |event: &Event, side: usize| {
-        let entry = counts.entry(row(event).2).or_default();
+    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut count = |event: &Event, reader: &TraceReader, side: usize| {
+        let entry = counts
+            .entry(Shown::of(event, reader.calls()).interface)
+            .or_default();
         if side == 0 {
             entry.0 += 1
         } else {
@@ -80,7 +82,7 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let (mut rest_a, mut rest_b) = (0u64, 0u64);
     let mut next_a = first_a;
     while let Some(event) = next_a {
-        count(&event, 0);
+        count(&event, &a, 0);
         rest_a += 1;
         if after_a.len() <= CONTEXT {
             after_a.push(event);
@@ -89,7 +91,7 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     }
     let mut next_b = first_b;
     while let Some(event) = next_b {
-        count(&event, 1);
+        count(&event, &b, 1);
         rest_b += 1;
         if after_b.len() <= CONTEXT {
             after_b.push(event);
@@ -99,7 +101,7 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     for offset in 0..=CONTEXT {
         let number = first + offset as u64;
         let shown = |events: &[Event], reader: &TraceReader, rest: u64| match events.get(offset) {
-            Some(event) => line(event),
+            Some(event) => line(event, reader),
             None if offset as u64 == rest => format!("(end: {})", ending(reader)),
             None => String::new(),
         };
@@ -132,8 +134,8 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-fn line(event: &Event) -> String {
-    format!("{} -> {}", event.describe(), result_text(event))
+fn line(event: &Event, reader: &TraceReader) -> String {
+    Shown::of(event, reader.calls()).line()
 }
 
 fn ending(reader: &TraceReader) -> String {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
+use wasm_rr_trace::any::{text, Calls};
 use wasm_rr_trace::file::{Format, TraceReader};
 use wasm_rr_trace::{stream, Event, Outcome, StreamResult};
 
@@ -32,8 +33,8 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode> {
         let Ok(event) = Event::decode(&bytes) else {
             break Some(reader.error("an event that does not decode"));
         };
-        let (_, name, interface, function) = row(&event);
-        summary.add(&event, interface, function, bytes.len());
+        let shown = Shown::of(&event, reader.calls());
+        summary.add(&event, &shown.interface, &shown.function, bytes.len());
         if !args.events {
             continue;
         }
@@ -42,19 +43,15 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode> {
             || args
                 .interface
                 .iter()
-                .any(|prefix| interface.starts_with(prefix.as_str()));
+                .any(|prefix| shown.interface.starts_with(prefix.as_str()));
         if !(in_range && in_interface) {
             continue;
         }
         let line = if args.json {
-            json!({"event": number, "interface": interface, "function": function, name: call_json(&event)})
+            json!({"event": number, "interface": shown.interface, "function": shown.function, shown.name: shown.json})
                 .to_string()
         } else {
-            format!(
-                "{number:>8}  {} -> {}",
-                event.describe(),
-                result_text(&event)
-            )
+            format!("{number:>8}  {}", shown.line())
         };
         if writeln!(out, "{line}").is_err() {
             // A closed pipe (`| head`): nothing more is wanted.
@@ -116,6 +113,60 @@ fn parse_range(range: &str) -> Result<(u64, u64)> {
     })
 }
 
+/// An event as `inspect` and `diff` show it; a generic call by its trace's schema.
+pub struct Shown {
+    pub interface: String,
+    pub function: String,
+    /// The event's name in a JSON trace (`call` for a generic call).
+    pub name: &'static str,
+    /// `interface.function(args)`.
+    pub call: String,
+    /// The call's fields as the JSON trace writes them.
+    pub json: Value,
+}
+
+impl Shown {
+    pub fn of(event: &Event, calls: &Calls) -> Shown {
+        if let Event::GenericCall(call) = event {
+            if let (Ok(decoded), Some(line)) = (calls.decode(call), calls.to_json_line(event)) {
+                let name = &decoded.function.name;
+                let (interface, function) = name.rsplit_once('#').unwrap_or(("", name));
+                return Shown {
+                    interface: interface.into(),
+                    function: function.into(),
+                    name: "call",
+                    call: format!(
+                        "{name}({})",
+                        text::show_all(&decoded.function.params, &decoded.args)
+                    ),
+                    json: serde_json::to_value(line).unwrap_or_default(),
+                };
+            }
+        }
+        let (_, name, interface, function) = row(event);
+        Shown {
+            interface: interface.into(),
+            function: function.into(),
+            name,
+            call: event.describe(),
+            json: call_json(event),
+        }
+    }
+
+    /// `call -> result`, the result cut short when long.
+    pub fn line(&self) -> String {
+        let result = self.json.get("result").cloned().unwrap_or_default();
+        let text = result.to_string();
+        let text = if text.chars().count() > 120 {
+            let cut: String = text.chars().take(120).collect();
+            format!("{cut}…")
+        } else {
+            text
+        };
+        format!("{} -> {text}", self.call)
+    }
+}
+
 /// The event's row of the event table: id, name, interface, function.
 pub fn row(event: &Event) -> (u32, &'static str, &'static str, &'static str) {
     let id = event.id();
@@ -138,18 +189,6 @@ pub fn call_json(event: &Event) -> Value {
     }
 }
 
-/// The result of a call in a line: its JSON, cut short when long.
-pub fn result_text(event: &Event) -> String {
-    let result = call_json(event).get("result").cloned().unwrap_or_default();
-    let text = result.to_string();
-    if text.chars().count() > 120 {
-        let cut: String = text.chars().take(120).collect();
-        format!("{cut}…")
-    } else {
-        text
-    }
-}
-
 fn ending_text(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Exit(code) => format!("exit {code}"),
@@ -169,7 +208,7 @@ struct Count {
 struct Summary {
     events: u64,
     bytes: u64,
-    by_call: BTreeMap<(&'static str, &'static str), Count>,
+    by_call: BTreeMap<(String, String), Count>,
     /// The first and last wall-clock readings, in nanoseconds since the epoch.
     first_time: Option<i128>,
     last_time: Option<i128>,
@@ -184,16 +223,13 @@ struct Summary {
 }
 
 impl Summary {
-    fn add(
-        &mut self,
-        event: &Event,
-        interface: &'static str,
-        function: &'static str,
-        bytes: usize,
-    ) {
+    fn add(&mut self, event: &Event, interface: &str, function: &str, bytes: usize) {
         self.events += 1;
         self.bytes += bytes as u64;
-        let count = self.by_call.entry((interface, function)).or_default();
+        let count = self
+            .by_call
+            .entry((interface.to_string(), function.to_string()))
+            .or_default();
         count.events += 1;
         count.bytes += bytes as u64;
         match event {

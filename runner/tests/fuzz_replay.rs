@@ -14,13 +14,15 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 const DEFAULT_CASES: usize = 60;
-const FIXTURES: [&str; 6] = [
+const FIXTURES: [&str; 7] = [
     "print_time",
     "print_random",
     "read_stdin",
     "fs_tool",
     "print_args_panic",
     "http_fetch",
+    // Generic calls: every kind of WIT value, resources included.
+    "plugin_app",
 ];
 
 struct Rng(u64);

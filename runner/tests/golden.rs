@@ -9,6 +9,7 @@
 //! preopen = "/data"                                  # for recording: a temp dir there,
 //! files = { "config.txt" = "size = 3\n" }            #   holding these files
 //! wasi = ["inherit-network"]                         # for recording, as -S takes them
+//! link = ["examples/plugin_host/plugin_host.wasm"]   # for recording, as --link takes them
 //! echo_server = true     # for recording: a TCP echo server, at {echo_server} in args
 //! http_server = true     # for recording: the tests' HTTP server, at {http_server} in args
 //! request = "POST /echo"  # a handler's fixture: recorded by `wasm-rr serve` from this
@@ -48,6 +49,10 @@ struct Metadata {
     files: BTreeMap<String, String>,
     #[serde(default)]
     wasi: Vec<String>,
+    /// Components that provide the app's imports beyond WASI, for recording (`--link`,
+    /// from the repository root).
+    #[serde(default)]
+    link: Vec<PathBuf>,
     /// Start an echo server for the recording; `{echo_server}` in `args` is its address.
     #[serde(default)]
     echo_server: bool,
@@ -233,6 +238,12 @@ fn record_fixture(dir: &Path) {
         }
         for option in &meta.wasi {
             args.extend(["-S".to_string(), option.clone()]);
+        }
+        for provider in &meta.link {
+            args.extend([
+                "--link".to_string(),
+                path_str(&repo_root().join(provider)).into(),
+            ]);
         }
         // Replays run with the server stopped: they must need no network.
         let server = meta.echo_server.then(common::echo_server_once);

@@ -169,7 +169,13 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         &examples,
         "wasm32-wasip1",
         &wasip1_flags,
-        &["--release", "--package", "kv_app", "--package", "plugin_app"],
+        &[
+            "--release",
+            "--package",
+            "kv_app",
+            "--package",
+            "plugin_app",
+        ],
         mode,
     )?;
     for name in example_names(&examples, "Cargo.toml")? {

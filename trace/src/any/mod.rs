@@ -233,7 +233,9 @@ impl WitType {
             WitType::List(element) | WitType::Option(element) => element.has_handles(),
             WitType::Record(fields) => fields.iter().any(|(_, ty)| ty.has_handles()),
             WitType::Tuple(types) => types.iter().any(WitType::has_handles),
-            WitType::Variant(cases) => cases.iter().any(|(_, ty)| ty.as_ref().is_some_and(WitType::has_handles)),
+            WitType::Variant(cases) => cases
+                .iter()
+                .any(|(_, ty)| ty.as_ref().is_some_and(WitType::has_handles)),
             WitType::Result(ok, err) => [ok, err]
                 .iter()
                 .any(|ty| ty.as_ref().is_some_and(|ty| ty.has_handles())),

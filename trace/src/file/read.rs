@@ -134,6 +134,11 @@ impl TraceReader {
         self.version >= 5
     }
 
+    /// What the reader knows of the trace's generic calls (their schema, once read).
+    pub fn calls(&self) -> &crate::any::Calls {
+        &self.calls
+    }
+
     /// The next event, or `None` at the end of the trace.
     pub fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
         match self.format {
