@@ -185,6 +185,9 @@ fn run_plugs_the_provider_in() {
     );
 }
 
+/// An edit of a trace's lines.
+type Edit<'a> = Box<dyn Fn(&mut Vec<Value>) + 'a>;
+
 /// Edited traces: each replay stops with one line that names the function, the event and
 /// what was expected against what the guest passed, in WIT value syntax.
 #[test]
@@ -203,7 +206,7 @@ fn bad_generic_events_are_one_line_errors() {
             })
             .unwrap()
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Value>)>, Vec<&str>)> = vec![
+    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
         (
             "another argument",
             Box::new(|lines| lines[first("#roll")]["args"] = json!([7])),
