@@ -82,6 +82,9 @@ struct Case {
     /// Every run is a new app's first: no compiled component in the cache, only the
     /// compiled functions of another app's runs.
     cold: bool,
+    /// A provider of the app's imports beyond WASI, for the plain run and the recordings
+    /// (`--link`).
+    link: Option<&'static str>,
 }
 
 /// What one case measured.
@@ -177,6 +180,16 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
     let random_reads = scaled(100_000.0);
     let rounds = scaled(4.0);
     let requests = scaled(1000.0);
+    let list_reads = scaled(4000.0);
+    let call_case = |name, kind: &str, what: &str, count: u64| Case {
+        name,
+        what: format!("{count} {what}"),
+        app: "call_loop",
+        args: vec![kind.to_string(), count.to_string()],
+        stdin: None,
+        cold: false,
+        link: Some("call_provider"),
+    };
     Ok(vec![
         Case {
             name: "clock_loop",
@@ -185,6 +198,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![clock_reads.to_string()],
             stdin: None,
             cold: false,
+            link: None,
         },
         Case {
             name: "random_loop",
@@ -193,7 +207,29 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![random_reads.to_string()],
             stdin: None,
             cold: false,
+            link: None,
         },
+        // A generic call against a WASI call of its shape, in one app (call_loop) whose
+        // composition holds both interposers, so that they start alike.
+        call_case("wasi_call", "clock", "wall-clock reads (WASI)", clock_reads),
+        call_case(
+            "generic_call",
+            "shift",
+            "small-record calls (generic)",
+            clock_reads,
+        ),
+        call_case(
+            "wasi_list",
+            "random",
+            "64 KiB random reads (WASI)",
+            list_reads,
+        ),
+        call_case(
+            "generic_list",
+            "bytes",
+            "64 KiB list calls (generic)",
+            list_reads,
+        ),
         Case {
             name: "stdin_copy",
             what: format!(
@@ -204,6 +240,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![],
             stdin: Some(stdin),
             cold: false,
+            link: None,
         },
         Case {
             name: "compute",
@@ -212,6 +249,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![rounds.to_string()],
             stdin: None,
             cold: false,
+            link: None,
         },
         Case {
             name: "http_many",
@@ -220,6 +258,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![http.url("/hello"); requests as usize],
             stdin: None,
             cold: false,
+            link: None,
         },
         Case {
             name: "startup_cold",
@@ -230,6 +269,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![],
             stdin: None,
             cold: true,
+            link: None,
         },
         Case {
             name: "startup_warm",
@@ -238,6 +278,7 @@ fn cases(config: &Config, work: &Path, http: &common::HttpServer) -> std::io::Re
             args: vec![],
             stdin: None,
             cold: false,
+            link: None,
         },
     ])
 }
@@ -386,6 +427,9 @@ fn run_once(case: &Case, mode: Mode, work: &Path, cache: &Path) -> Result<(Durat
         }
         Mode::Replay | Mode::ReplayBinary => command.arg("replay").arg(app).arg(trace),
     };
+    if let (Some(provider), false) = (case.link, mode.is_replay()) {
+        command.arg("--link").arg(example(provider));
+    }
     if !mode.is_replay() {
         command.arg("--").args(&case.args);
     }
@@ -557,6 +601,42 @@ fn targets(report: &Report) -> Vec<Target> {
         ratio("startup_warm", record, 1.2);
         ratio("startup_warm", replay, 1.2);
         ratio("startup_cold", record, 3.0);
+    }
+    // What a call costs through each interposer: the time a recording adds to the plain
+    // run, and the whole replay (which calls nothing real); the same app, so the same
+    // start-up, on both sides.
+    for (generic, wasi) in [("generic_call", "wasi_call"), ("generic_list", "wasi_list")] {
+        let (Some(generic), Some(wasi)) = (report.case(generic), report.case(wasi)) else {
+            continue;
+        };
+        for mode in [
+            Mode::Record,
+            Mode::Replay,
+            Mode::RecordBinary,
+            Mode::ReplayBinary,
+        ] {
+            let cost = |case: &CaseResult| {
+                let time = case.medians[mode as usize];
+                if mode.is_replay() {
+                    time
+                } else {
+                    time - case.medians[Mode::Plain as usize]
+                }
+            };
+            let ratio = cost(generic) / cost(wasi).max(1e-9);
+            targets.push(Target {
+                figure: format!(
+                    "`{}` {} cost / `{}`'s",
+                    generic.name,
+                    mode.name(),
+                    wasi.name
+                ),
+                target: "at most 2".into(),
+                measured: format!("{ratio:.2}"),
+                met: ratio <= 2.0,
+                why: why(generic.name, mode),
+            });
+        }
     }
     if let Some(clock) = report.case("clock_loop") {
         let events = clock.trace_events.max(1) as f64;

@@ -606,7 +606,11 @@ impl Replayer {
                 break;
             };
             bytes += event.bytes.len();
+            let generic = Event::is_generic(&event.bytes);
             events.push(event);
+            if generic {
+                break;
+            }
         }
         let last_input = events
             .iter()

@@ -19,6 +19,10 @@ fn the_benchmark_harness_runs_every_case_and_writes_its_report() {
         [
             "clock_loop",
             "random_loop",
+            "wasi_call",
+            "generic_call",
+            "wasi_list",
+            "generic_list",
             "stdin_copy",
             "compute",
             "http_many",

@@ -99,10 +99,10 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The Rust examples that are components exporting interfaces (an HTTP handler, a
-/// provider of the plugin world), built for wasm32-unknown-unknown rather than adapted
-/// from wasip1.
-const COMPONENT_EXAMPLES: [&str; 2] = ["http_handler", "plugin_host"];
+/// The Rust examples that are components exporting interfaces (an HTTP handler, the
+/// providers of the plugin world and of the benchmarks' calls), built for
+/// wasm32-unknown-unknown rather than adapted from wasip1.
+const COMPONENT_EXAMPLES: [&str; 3] = ["call_provider", "http_handler", "plugin_host"];
 
 /// The example that also gets a debuggable build, `NAME.debug.wasm`.
 const DEBUG_EXAMPLE: &str = "time_bomb";
@@ -171,6 +171,8 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         &wasip1_flags,
         &[
             "--release",
+            "--package",
+            "call_loop",
             "--package",
             "kv_app",
             "--package",
