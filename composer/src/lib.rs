@@ -126,6 +126,8 @@ pub enum LogSource {
 
 /// The full name of the `rr:log` interface that the interposer imports.
 const RR_LOG_IMPORT: &str = "rr:log/log@0.1.0";
+/// The WASI interposer's stream of replayed events, which the generic interposer imports.
+const REPLAY_EVENTS: &str = "rr:log/replay-events@0.1.0";
 
 /// What a bundle holds beside the app and the interposer.
 pub struct Bundled<'a> {
@@ -326,6 +328,7 @@ fn compose_with_log(
             })?;
         }
         plug_providers(&mut graph, providers, &generic.interfaces, node)?;
+        wire(&mut graph, (interposer_node, REPLAY_EVENTS), node)?;
         Some((node, generic))
     };
     if generic.is_none() && !providers.is_empty() {

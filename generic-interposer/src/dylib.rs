@@ -64,14 +64,21 @@ pub struct Call {
 
 impl Drop for Call {
     fn drop(&mut self) {
-        for (ptr, layout) in self.deferred.drain(..) {
-            // SAFETY: allocated by `cabi_realloc` with this layout, handed over once.
-            unsafe { dealloc(ptr, layout) };
-        }
+        self.free();
     }
 }
 
 impl Call {
+    /// Frees what the call held, keeping its buffers for the next call.
+    fn free(&mut self) {
+        for (ptr, layout) in self.deferred.drain(..) {
+            // SAFETY: allocated by `cabi_realloc` with this layout, handed over once.
+            unsafe { dealloc(ptr, layout) };
+        }
+        self.stack.clear();
+        self.kept.clear();
+    }
+
     fn push(&mut self, value: Value) {
         self.stack.push(Slot::Value(value));
     }
@@ -222,13 +229,24 @@ unsafe extern "C" fn wit_dylib_dealloc_bytes(
     }
 }
 
+thread_local! {
+    /// Calls finished, kept with their buffers for the next ones: a call allocates
+    /// nothing for its stack in the steady state.
+    static SPARE: std::cell::RefCell<Vec<Box<Call>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 #[no_mangle]
 extern "C" fn wit_dylib_export_start(_which: usize) -> *mut c_void {
-    Box::into_raw(Box::new(Call {
-        stack: Vec::new(),
-        deferred: Vec::new(),
-        kept: Vec::new(),
-    })) as *mut c_void
+    let call = SPARE
+        .with(|spare| spare.borrow_mut().pop())
+        .unwrap_or_else(|| {
+            Box::new(Call {
+                stack: Vec::new(),
+                deferred: Vec::new(),
+                kept: Vec::new(),
+            })
+        });
+    Box::into_raw(call) as *mut c_void
 }
 
 #[no_mangle]
@@ -239,7 +257,14 @@ extern "C" fn wit_dylib_export_call(cx: *mut c_void, which: usize) {
 #[no_mangle]
 extern "C" fn wit_dylib_export_finish(cx: *mut c_void, _which: usize) {
     // SAFETY: the `Call` of `wit_dylib_export_start`, finished once.
-    drop(unsafe { Box::from_raw(cx as *mut Call) });
+    let mut call = unsafe { Box::from_raw(cx as *mut Call) };
+    call.free();
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < 4 {
+            spare.push(call);
+        }
+    });
 }
 
 #[no_mangle]

@@ -41,7 +41,9 @@ pub fn app_to_ids(types: &[WitType], values: &mut [Value]) {
                 // which is the id.
                 Value::Borrow(_) => {}
                 Value::Own(handle) => {
-                    let export = sides(resource).export.unwrap_or_else(|| fail("own of an unexported resource"));
+                    let export = sides(resource)
+                        .export
+                        .unwrap_or_else(|| fail("own of an unexported resource"));
                     let exported = &world().resources[export];
                     let id = match exported.rep {
                         // SAFETY: the glue's `[resource-rep]` of this resource.
@@ -144,7 +146,9 @@ pub fn replayed_ids(ty: &WitType, value: &mut Value) -> Result<(), String> {
 pub fn ids_to_app(ty: &WitType, value: &mut Value) {
     let _ = for_each_handle(ty, value, &mut |resource, value| {
         if let Value::Own(id) = value {
-            let export = sides(resource).export.unwrap_or_else(|| fail("own of an unexported resource"));
+            let export = sides(resource)
+                .export
+                .unwrap_or_else(|| fail("own of an unexported resource"));
             match world().resources[export].new {
                 // SAFETY: the glue's `[resource-new]`, the rep being the id.
                 Some(new) => *id = unsafe { new(*id as usize) },

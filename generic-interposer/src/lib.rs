@@ -16,40 +16,90 @@ mod schema;
 mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "rr:log/host",
+        world: "rr:log/generic-interposer",
     });
 }
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use wasm_rr_trace::any::{codec, text, Function, Schema, Value, WitType};
-use wasm_rr_trace::{Bytes, GenericCall};
 
-/// The schema of the interposed functions, made once from the glue's tables.
+/// The interposed functions, made once from the glue's tables.
+struct Interposed {
+    schema: Schema,
+    /// For each function: whether its parameters, and its result, may hold handles.
+    handles: Vec<(bool, bool)>,
+}
+
+fn interposed() -> &'static Interposed {
+    static INTERPOSED: OnceLock<Interposed> = OnceLock::new();
+    INTERPOSED.get_or_init(|| {
+        let schema = schema::of(dylib::world());
+        let handles = schema
+            .functions
+            .iter()
+            .map(|function| {
+                (
+                    function.params.iter().any(WitType::has_handles),
+                    function.result.as_ref().is_some_and(WitType::has_handles),
+                )
+            })
+            .collect();
+        Interposed { schema, handles }
+    })
+}
+
+/// The schema of the interposed functions.
 fn schema() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| schema::of(dylib::world()))
+    &interposed().schema
+}
+
+thread_local! {
+    /// Reused buffers for a call's encoded arguments and result.
+    static ENCODED: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Export `which` was called: its arguments are on `cx`'s stack, last on top.
 fn interpose(cx: &mut dylib::Call, which: usize) {
+    let (mut args_bytes, mut result_bytes) = ENCODED.with(|encoded| encoded.take());
+    args_bytes.clear();
+    result_bytes.clear();
+    interpose_with(cx, which, &mut args_bytes, &mut result_bytes);
+    ENCODED.with(|encoded| *encoded.borrow_mut() = (args_bytes, result_bytes));
+}
+
+fn interpose_with(
+    cx: &mut dylib::Call,
+    which: usize,
+    encoded_args: &mut Vec<u8>,
+    encoded_result: &mut Vec<u8>,
+) {
     let world = dylib::world();
     let function = &schema().functions[which];
+    let (params_handles, result_handles) = interposed().handles[which];
     let mut args = cx.take_args(world.exports[which].nparams);
-    let handles = function.params.iter().any(WitType::has_handles);
-    if handles {
+    if params_handles {
         handles::app_to_ids(&function.params, &mut args);
     }
     let mode = log::mode();
-    let mut encoded_args = Vec::new();
     if mode != log::Mode::Passthrough {
-        codec::encode_all(&function.params, &args, &mut encoded_args);
+        codec::encode_all(&function.params, &args, encoded_args);
     }
     if mode == log::Mode::Replay {
-        let describe = || format!("{}({})", function.name, text::show_all(&function.params, &args));
-        match replayed_result(function, which, &encoded_args, describe) {
+        let describe = || {
+            format!(
+                "{}({})",
+                function.name,
+                text::show_all(&function.params, &args)
+            )
+        };
+        let replayed = log::replayed(which as u32, encoded_args, describe, |result| {
+            replayed_result(function, result, result_handles, describe)
+        });
+        match replayed {
             Ok(result) => {
                 if let Some(mut result) = result {
-                    if let Some(ty) = &function.result {
+                    if let (Some(ty), true) = (&function.result, result_handles) {
                         handles::ids_to_app(ty, &mut result);
                     }
                     cx.give_result(result);
@@ -60,52 +110,52 @@ fn interpose(cx: &mut dylib::Call, which: usize) {
             Err(message) => log::diverge_or_go_live(&message),
         }
     }
-    if handles {
+    if params_handles {
         if let Err(e) = handles::ids_to_host(&function.params, &mut args) {
             log::diverge(format!("{}: {e}", function.name));
         }
     }
     cx.give_args(args);
     dylib::call_import(cx, world.import_of_export[which]);
-    let mut encoded_result = Vec::new();
     if let Some(ty) = &function.result {
         let mut result = cx.take_result();
-        handles::host_to_ids(ty, &mut result);
-        if mode == log::Mode::Record {
-            codec::encode(ty, &result, &mut encoded_result);
+        if result_handles {
+            handles::host_to_ids(ty, &mut result);
         }
-        handles::ids_to_app(ty, &mut result);
+        if mode == log::Mode::Record {
+            codec::encode(ty, &result, encoded_result);
+        }
+        if result_handles {
+            handles::ids_to_app(ty, &mut result);
+        }
         cx.give_result(result);
     }
     if mode == log::Mode::Record {
-        log::append(&GenericCall {
-            function: which as u32,
-            args: Bytes(encoded_args),
-            result: Bytes(encoded_result),
-        });
+        log::append(which as u32, encoded_args, encoded_result);
     }
 }
 
-/// The result the trace holds for a call of `function` (export `which`) with
-/// `encoded_args`, its handles as ids; `Err` says where the trace cannot answer.
+/// The result the trace holds (`result`, encoded) for a call of `function`, its handles as
+/// ids; `Err` says why the trace cannot answer with it.
 fn replayed_result(
     function: &Function,
-    which: usize,
-    encoded_args: &[u8],
+    result: &[u8],
+    handles: bool,
     describe: impl Fn() -> String,
 ) -> Result<Option<Value>, String> {
-    let result = log::replayed(which as u32, encoded_args, &describe)?;
     match &function.result {
         Some(ty) => {
-            let mut value = codec::decode(ty, &result).map_err(|e| {
+            let mut value = codec::decode(ty, result).map_err(|e| {
                 format!(
                     "the trace holds {} with a result that is not a {}: {e}",
                     describe(),
                     text::type_name(ty)
                 )
             })?;
-            handles::replayed_ids(ty, &mut value)
-                .map_err(|e| format!("the trace holds {}: {e}", describe()))?;
+            if handles {
+                handles::replayed_ids(ty, &mut value)
+                    .map_err(|e| format!("the trace holds {}: {e}", describe()))?;
+            }
             Ok(Some(value))
         }
         None if result.is_empty() => Ok(None),
@@ -114,15 +164,4 @@ fn replayed_result(
             describe()
         )),
     }
-}
-
-/// A recorded generic call, for messages: by this interposer's schema, which the trace's
-/// was checked to be.
-fn describe_recorded(call: &GenericCall) -> String {
-    let calls = wasm_rr_trace::any::Calls {
-        schema: Some(schema().clone()),
-    };
-    calls
-        .describe(&wasm_rr_trace::Event::GenericCall(call.clone()))
-        .unwrap_or_default()
 }

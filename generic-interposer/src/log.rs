@@ -1,12 +1,12 @@
 //! The generic interposer's side of `rr:log`: record a call, or answer it from the trace.
 //!
-//! The host hands generic events out one at a time (a batch ends before one), so this
-//! side never holds events that the WASI interposer needs.
+//! In replay it takes the trace's events from the WASI interposer (`rr:log/replay-events`),
+//! which fetches them from the host for both: one stream, in trace order.
 
 use crate::bindings::rr::log::log as host;
+use crate::bindings::rr::log::replay_events;
 use std::cell::{Cell, RefCell};
-use wasm_rr_trace::length::framed_at;
-use wasm_rr_trace::{any, decode_call, replay, Call, Event, GenericCall, GenericSchema};
+use wasm_rr_trace::{any, decode_call, Call, Event, GenericCall, GenericSchema};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -38,8 +38,9 @@ pub fn mode() -> Mode {
     })
 }
 
-/// Appends `call`, after the schema if it is the first.
-pub fn append(call: &GenericCall) {
+/// Appends a call of function `function` (encoded arguments and result), after the
+/// schema if it is the first.
+pub fn append(function: u32, args: &[u8], result: &[u8]) {
     BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         if !SCHEMA_DONE.with(|done| done.replace(true)) {
@@ -51,32 +52,32 @@ pub fn append(call: &GenericCall) {
             host::append(&buffer);
         }
         buffer.clear();
-        call.encode(&mut buffer);
+        GenericCall::encode_parts(function, args, result, &mut buffer);
         host::append(&buffer);
     })
 }
 
 /// What the trace holds for a call of function `function` with arguments `args`
-/// (encoded): its result (encoded), or, where the replay cannot go on from the trace, the
-/// message saying why.
-pub fn replayed(
+/// (encoded): `decode` given its result (encoded); or, where the replay cannot go on from
+/// the trace, the message saying why.
+pub fn replayed<T>(
     function: u32,
     args: &[u8],
     describe: impl Fn() -> String,
-) -> Result<Vec<u8>, String> {
+    decode: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Result<T, String> {
     if !SCHEMA_DONE.with(|done| done.get()) {
         check_schema(&describe)?;
         SCHEMA_DONE.with(|done| done.set(true));
     }
     let event = next_input()
         .map_err(|held| format!("the guest called {} but the trace holds {held}", describe()))?;
-    match decode_call::<GenericCall>(&event) {
-        Some(Ok(call)) if call.function == function && call.args.0 == args => Ok(call.result.0),
-        Some(Ok(call)) => Err(format!(
-            "the guest called {} but the trace holds {}",
-            describe(),
-            crate::describe_recorded(&call)
-        )),
+    match GenericCall::parts_of(&event) {
+        Some((recorded, recorded_args, result))
+            if recorded == function && recorded_args == args =>
+        {
+            decode(result)
+        }
         _ => Err(format!(
             "the guest called {} but the trace holds {}",
             describe(),
@@ -101,13 +102,10 @@ pub fn dropped(resource: &str, id: u32) {
     );
     match mode() {
         Mode::Passthrough => {}
-        Mode::Record => append(&GenericCall {
-            function,
-            args: wasm_rr_trace::Bytes(args),
-            result: wasm_rr_trace::Bytes(Vec::new()),
-        }),
+        Mode::Record => append(function, &args, &[]),
         Mode::Replay => {
-            if let Err(message) = replayed(function, &args, || format!("{drop}(own({id}))")) {
+            let describe = || format!("{drop}(own({id}))");
+            if let Err(message) = replayed(function, &args, describe, |_| Ok(())) {
                 diverge_or_go_live(&message);
             }
         }
@@ -132,73 +130,35 @@ fn check_schema(describe: &impl Fn() -> String) -> Result<(), String> {
     }
 }
 
+/// An event the trace holds, for messages: a generic call by this interposer's schema,
+/// which the trace's was checked to be.
 fn describe_event(event: &[u8]) -> String {
+    let calls = any::Calls {
+        schema: Some(crate::schema().clone()),
+    };
     match Event::decode(event) {
-        Ok(event) => event.describe(),
+        Ok(event) => calls.describe(&event).unwrap_or_else(|| event.describe()),
         Err(e) => format!("an event this interposer cannot read ({e})"),
     }
 }
 
-/// The next event that is an input, past the outputs that the replay did not make again
-/// (at most [`replay::MAX_UNMADE_OUTPUTS`]); `Err` says what the trace holds instead.
+/// The next event that is an input, from the WASI interposer's batch of the trace's
+/// events (see `rr:log/replay-events`); `Err` says what the trace holds instead.
 fn next_input() -> Result<Vec<u8>, String> {
-    let mut skipped = 0;
-    let mut first = None;
-    loop {
-        let Some(event) = fetch() else {
-            return Err(match first {
-                Some(first) => format!(
-                    "no more events but outputs that the replay did not make, starting with {first}"
-                ),
-                None => "no more events".into(),
-            });
-        };
-        if Event::optional_output_of(&event).is_none() {
-            return Ok(event);
-        }
-        let made = describe_event(&event);
-        if skipped == 0 {
-            host::output_differs(&format!(
-                "the recording made {made}, which the replay did not"
-            ));
-        }
-        let first = first.get_or_insert(made);
-        skipped += 1;
-        if skipped > replay::MAX_UNMADE_OUTPUTS {
-            return Err(replay::too_much_output(first));
-        }
-    }
-}
-
-/// One event from the host; any more it hands out at once go back to it.
-fn fetch() -> Option<Vec<u8>> {
-    let batch = host::next_batch();
-    let first = match framed_at(&batch, 0) {
-        Ok(Some(range)) => range,
-        Ok(None) => return None,
-        Err(_) => diverge("the host sent a batch of events this interposer cannot read".into()),
-    };
-    let mut more = 0;
-    let mut at = first.end;
-    while let Ok(Some(range)) = framed_at(&batch, at) {
-        at = range.end;
-        more += 1;
-    }
-    if more > 0 {
-        host::give_back(more);
-    }
-    Some(batch[first].to_vec())
+    replay_events::next()
 }
 
 /// Where the replay cannot go on from the trace: the host stops the run with `message`,
 /// or (`replay --then-live`) returns, and every call from here is real.
 pub fn diverge_or_go_live(message: &str) {
+    replay_events::give_back();
     host::diverged(message);
     MODE.with(|mode| mode.set(Some(Mode::Passthrough)));
 }
 
 /// Stops the run with `message`.
 pub fn diverge(message: String) -> ! {
+    replay_events::give_back();
     host::diverged(&message);
     host::diverged(&format!("{message} (the run cannot go on live from here)"));
     std::process::abort()

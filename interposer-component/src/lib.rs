@@ -112,3 +112,13 @@ impl bindings::exports::rr::log::replay_state::Guest for Interposer {
         log::unused_events()
     }
 }
+
+impl bindings::exports::rr::log::replay_events::Guest for Interposer {
+    fn next() -> Result<Vec<u8>, String> {
+        log::next_input()
+    }
+
+    fn give_back() {
+        log::give_back()
+    }
+}

@@ -231,6 +231,21 @@ fn next_event() -> Next {
     Next::Event(event)
 }
 
+/// The next event that is not an optional output, for the generic interposer (see
+/// `rr:log/replay-events`); `Err` says what the trace holds instead.
+pub fn next_input() -> Result<Vec<u8>, String> {
+    match next_event() {
+        Next::Event(event) => Ok(event),
+        Next::End { skipped: None } => Err("no more events".into()),
+        Next::End {
+            skipped: Some(first),
+        } => Err(format!(
+            "no more events but outputs that the replay did not make, starting with {first}"
+        )),
+        Next::TooMuchOutput { first } => Err(replay::too_much_output(&first)),
+    }
+}
+
 /// Events handed out by the host in one call: each one's length (LEB128), then its bytes.
 pub struct Batch {
     bytes: Vec<u8>,

@@ -589,9 +589,7 @@ impl Replayer {
     /// cannot ask what it left, see `rr:log/replay-state`) certainly left an input unread,
     /// and a replay that ends in a trap, as its recording did, has read every input. The
     /// last input of the events read ahead waits for the next batch, alone if no input
-    /// follows it; a batch of outputs only needs no such care: they may be left. An event of
-    /// the generic interposer goes alone, and ends the batch before it: that interposer
-    /// takes one event at a time, the WASI one would take it as its own.
+    /// follows it; a batch of outputs only needs no such care: they may be left.
     fn next_batch(&mut self) -> Result<Vec<u8>> {
         if let Some(event) = self.stop_at.filter(|&event| self.events_read >= event) {
             let at = self.location(event, self.line);
@@ -606,25 +604,15 @@ impl Replayer {
                 break;
             };
             bytes += event.bytes.len();
-            let generic = Event::is_generic(&event.bytes);
             events.push(event);
-            if generic {
-                break;
-            }
         }
         let last_input = events
             .iter()
             .rposition(|event| Event::optional_output_of(&event.bytes).is_none());
-        let first_generic = events
-            .iter()
-            .position(|event| Event::is_generic(&event.bytes));
-        let handed = match (first_generic, last_input) {
-            (Some(0), _) => 1,
-            // Every event before it is followed by an input: the generic one.
-            (Some(first), _) => first,
-            (None, Some(0)) => 1,
-            (None, Some(last)) => last,
-            (None, None) => events.len(),
+        let handed = match last_input {
+            Some(0) => 1,
+            Some(last) => last,
+            None => events.len(),
         };
         let held_back = events.split_off(handed.min(events.len()));
         self.asked_past_end = events.is_empty();

@@ -267,12 +267,6 @@ impl Event {
             .then_some(stream)
     }
 
-    /// Whether an event's wire form is one of the generic interposer's (see [`any`]),
-    /// which it takes from the host one at a time.
-    pub fn is_generic(bytes: &[u8]) -> bool {
-        matches!(id_of(bytes), Some(GenericSchema::ID | GenericCall::ID))
-    }
-
     /// The stream of an output to stdout or stderr, read from an event's wire form
     /// (see [`Event::optional_output`]).
     pub fn optional_output_of(bytes: &[u8]) -> Option<StreamId> {

@@ -84,7 +84,7 @@ fn cases(ty: &WitType) -> usize {
 
 /// Reads a value of type `ty`, all of `bytes`.
 pub fn decode(ty: &WitType, bytes: &[u8]) -> Result<Value, String> {
-    let mut reader = Reader { bytes, at: 0 };
+    let mut reader = Reader::new(bytes);
     let value = reader.value(ty, 0)?;
     if reader.at != bytes.len() {
         return Err(format!(
@@ -98,7 +98,7 @@ pub fn decode(ty: &WitType, bytes: &[u8]) -> Result<Value, String> {
 
 /// Reads values of `types` one after the other, all of `bytes`.
 pub fn decode_all(types: &[super::WitType], bytes: &[u8]) -> Result<Vec<Value>, String> {
-    let mut reader = Reader { bytes, at: 0 };
+    let mut reader = Reader::new(bytes);
     let values = types
         .iter()
         .map(|ty| reader.value(ty, 0))
@@ -112,6 +112,35 @@ pub fn decode_all(types: &[super::WitType], bytes: &[u8]) -> Result<Vec<Value>, 
     Ok(values)
 }
 
+/// Checks that `bytes` are a value of type `ty`, building none.
+pub fn check(ty: &WitType, bytes: &[u8]) -> Result<(), String> {
+    let mut reader = Reader::checking(bytes);
+    reader.value(ty, 0)?;
+    if !reader.at_end() {
+        return Err(format!(
+            "{} bytes left after a value of type {}",
+            bytes.len() - reader.at,
+            super::text::type_name(ty)
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `bytes` are values of `types` one after the other, building none.
+pub fn check_all(types: &[WitType], bytes: &[u8]) -> Result<(), String> {
+    let mut reader = Reader::checking(bytes);
+    for ty in types {
+        reader.value(ty, 0)?;
+    }
+    if !reader.at_end() {
+        return Err(format!(
+            "{} bytes left after the values",
+            bytes.len() - reader.at
+        ));
+    }
+    Ok(())
+}
+
 /// Encodes `values` of `types` one after the other.
 pub fn encode_all(types: &[WitType], values: &[Value], out: &mut Vec<u8>) {
     for (ty, value) in types.iter().zip(values) {
@@ -119,19 +148,48 @@ pub fn encode_all(types: &[WitType], values: &[Value], out: &mut Vec<u8>) {
     }
 }
 
-struct Reader<'a> {
+/// Reads encoded values (and the parts of a generic call's wire form).
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Whether values are built, or only checked (`Value::Tuple(vec![])` stands for each).
+    build: bool,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader {
+            bytes,
+            at: 0,
+            build: true,
+        }
+    }
+
+    /// A reader that checks values without building them: nothing is allocated.
+    fn checking(bytes: &'a [u8]) -> Self {
+        Reader {
+            build: false,
+            ..Reader::new(bytes)
+        }
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    /// A length, then as many bytes.
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let len = self.len()?;
+        self.take(len)
+    }
+
     fn byte(&mut self) -> Result<u8, String> {
         let byte = *self.bytes.get(self.at).ok_or("the value ends early")?;
         self.at += 1;
         Ok(byte)
     }
 
-    fn take(&mut self, len: usize) -> Result<&[u8], String> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], String> {
         if len > self.bytes.len() - self.at {
             return Err(format!(
                 "a length of {len} where {} bytes are left",
@@ -143,7 +201,7 @@ impl Reader<'_> {
         Ok(taken)
     }
 
-    fn leb(&mut self) -> Result<u64, String> {
+    pub(crate) fn leb(&mut self) -> Result<u64, String> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -204,13 +262,19 @@ impl Reader<'_> {
             WitType::String => {
                 let len = self.len()?;
                 let bytes = self.take(len)?;
-                Value::String(
-                    String::from_utf8(bytes.to_vec()).map_err(|_| "a string that is not UTF-8")?,
-                )
+                let text = std::str::from_utf8(bytes).map_err(|_| "a string that is not UTF-8")?;
+                match self.build {
+                    true => Value::String(text.to_string()),
+                    false => Value::Tuple(Vec::new()),
+                }
             }
             WitType::List(element) if matches!(**element, WitType::U8 | WitType::S8) => {
                 let len = self.len()?;
-                Value::Bytes(self.take(len)?.to_vec())
+                let bytes = self.take(len)?;
+                match self.build {
+                    true => Value::Bytes(bytes.to_vec()),
+                    false => Value::Tuple(Vec::new()),
+                }
             }
             WitType::List(element) => {
                 let len = self.len()?;
@@ -220,24 +284,24 @@ impl Reader<'_> {
                 if len > most {
                     return Err(format!("a list of {len} elements in {most} bytes"));
                 }
-                let mut values = Vec::with_capacity(len.min(self.bytes.len() - self.at));
+                let capacity = if self.build {
+                    len.min(self.bytes.len() - self.at)
+                } else {
+                    0
+                };
+                let mut values = Vec::with_capacity(capacity);
                 for _ in 0..len {
-                    values.push(self.value(element, depth + 1)?);
+                    let value = self.value(element, depth + 1)?;
+                    if self.build {
+                        values.push(value);
+                    }
                 }
                 Value::List(values)
             }
-            WitType::Record(fields) => Value::Record(
-                fields
-                    .iter()
-                    .map(|(_, ty)| self.value(ty, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            ),
-            WitType::Tuple(types) => Value::Tuple(
-                types
-                    .iter()
-                    .map(|ty| self.value(ty, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            ),
+            WitType::Record(fields) => {
+                Value::Record(self.fields(fields.iter().map(|(_, ty)| ty), depth)?)
+            }
+            WitType::Tuple(types) => Value::Tuple(self.fields(types.iter(), depth)?),
             WitType::Flags(names) => {
                 let bits: u32 = self.int("flags")?;
                 if names.len() < 32 && bits >> names.len() != 0 {
@@ -259,6 +323,22 @@ impl Reader<'_> {
         })
     }
 
+    /// The values of `types`, one after the other (none kept when only checking).
+    fn fields<'t>(
+        &mut self,
+        types: impl Iterator<Item = &'t WitType>,
+        depth: usize,
+    ) -> Result<Vec<Value>, String> {
+        let mut values = Vec::new();
+        for ty in types {
+            let value = self.value(ty, depth + 1)?;
+            if self.build {
+                values.push(value);
+            }
+        }
+        Ok(values)
+    }
+
     fn case(&mut self, ty: &WitType) -> Result<u32, String> {
         let case: u32 = self.int("a case")?;
         if case as usize >= cases(ty) {
@@ -272,7 +352,7 @@ impl Reader<'_> {
     }
 }
 
-fn leb(mut value: u64, out: &mut Vec<u8>) {
+pub(crate) fn leb(mut value: u64, out: &mut Vec<u8>) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;

@@ -119,6 +119,34 @@ pub enum Value {
 /// of component types.
 pub const MAX_DEPTH: usize = 100;
 
+impl crate::GenericCall {
+    /// Appends the wire form of a call of `function` with `args` and `result` (encoded) to
+    /// `out`, as [`crate::Call::encode`] does, from borrowed parts.
+    pub fn encode_parts(function: u32, args: &[u8], result: &[u8], out: &mut Vec<u8>) {
+        use crate::Call;
+        codec::leb(u64::from(Self::ID), out);
+        codec::leb(u64::from(function), out);
+        for bytes in [args, result] {
+            codec::leb(bytes.len() as u64, out);
+            out.extend_from_slice(bytes);
+        }
+    }
+
+    /// The function, the encoded arguments and the encoded result of a generic call's wire
+    /// form, borrowed; `None` if the bytes are not one.
+    pub fn parts_of(bytes: &[u8]) -> Option<(u32, &[u8], &[u8])> {
+        use crate::Call;
+        let mut reader = codec::Reader::new(bytes);
+        if reader.leb().ok()? != u64::from(Self::ID) {
+            return None;
+        }
+        let function = u32::try_from(reader.leb().ok()?).ok()?;
+        let args = reader.bytes().ok()?;
+        let result = reader.bytes().ok()?;
+        reader.at_end().then_some((function, args, result))
+    }
+}
+
 /// What a reader or writer of a trace knows of its generic calls: the schema, once seen.
 #[derive(Default, Debug, Clone)]
 pub struct Calls {
@@ -142,12 +170,27 @@ impl Calls {
                 }
                 self.schema = Some(schema.result.clone());
             }
-            crate::Event::GenericCall(call) => {
-                self.decode(call)?;
-            }
+            crate::Event::GenericCall(call) => self.check(call)?,
             _ => {}
         }
         Ok(())
+    }
+
+    /// Checks the values of `call` against the schema, building none.
+    pub fn check(&self, call: &crate::GenericCall) -> Result<(), String> {
+        let schema = self
+            .schema
+            .as_ref()
+            .ok_or("a generic call before the schema of generic calls")?;
+        let function = schema.function(call.function)?;
+        codec::check_all(&function.params, &call.args.0)
+            .map_err(|e| format!("{}: its arguments: {e}", function.name))?;
+        match &function.result {
+            Some(ty) => codec::check(ty, &call.result.0),
+            None if call.result.0.is_empty() => Ok(()),
+            None => Err("a result, which it has none of".into()),
+        }
+        .map_err(|e| format!("{}: its result: {e}", function.name))
     }
 
     /// The values of `call`, by the schema.
