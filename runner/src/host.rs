@@ -267,7 +267,10 @@ fn link<L: Log>(component: &Component, providers: &Providers) -> Result<Instance
     }
     linker.instantiate_pre(component).map_err(|error| {
         let error = anyhow::Error::from(error);
-        if let Some(import) = unprovided_import(&error) {
+        // rr:log is wasm-rr's own: its absence is said below.
+        if let Some(import) =
+            unprovided_import(&error).filter(|import| !import.starts_with("rr:log/"))
+        {
             return anyhow::anyhow!(
                 "the app imports `{import}`, which nothing provides: give it with -S config \
                  (wasi:config), -S keyvalue (wasi:keyvalue) or --link PROVIDER.wasm (a component \

@@ -83,6 +83,18 @@ fn the_coverage_guest_records_every_event_kind_and_replays() {
         assert!(replayed.status.success(), "replay: {}", stderr(&replayed));
     }
 
+    // Generic calls: the plugin app, with its provider.
+    let plugin = requests.path().join("plugin.json");
+    let recorded = run(wasm_rr()
+        .arg("record")
+        .arg(example("plugin_app"))
+        .arg("--link")
+        .arg(example("plugin_host"))
+        .arg("-t")
+        .arg(&plugin));
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    traces.push(plugin);
+
     // Every event kind of the schema is in the traces.
     traces.push(trace);
     let held: BTreeSet<String> = traces

@@ -524,6 +524,8 @@ fn every_documented_wasi_option_is_accepted() {
         "udp",
         "cli",
         "http",
+        "config",
+        "keyvalue",
     ] {
         assert!(help.contains(&format!("- {key}: ")), "{help}");
         for value in ["", "=y", "=n"] {
@@ -542,11 +544,38 @@ fn every_documented_wasi_option_is_accepted() {
         .arg("-Sbogus"));
     assert!(
         stderr(&out).contains(
-            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http)"
+            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http, config, config-var, keyvalue, keyvalue-in-memory-data)"
         ),
         "{}",
         stderr(&out)
     );
+
+    // The keys that take a NAME=VALUE take only that.
+    for key in ["config-var", "keyvalue-in-memory-data"] {
+        assert!(help.contains(&format!("- {key}: ")), "{help}");
+        let out = run(wasm_rr()
+            .arg("run")
+            .arg(example("print_time"))
+            .arg(format!("-S{key}=name=value")));
+        assert!(
+            out.status.success(),
+            "-S {key}=name=value: {}",
+            stderr(&out)
+        );
+        for bad in ["", "=y", "=novalue"] {
+            let out = run(wasm_rr()
+                .arg("run")
+                .arg(example("print_time"))
+                .arg(format!("-S{key}{bad}")));
+            assert_eq!(
+                out.status.code(),
+                Some(125),
+                "-S {key}{bad}: {}",
+                stderr(&out)
+            );
+            assert!(stderr(&out).contains("NAME=VALUE"), "{}", stderr(&out));
+        }
+    }
 
     // -S tcp=n takes TCP away, as under wasmtime.
     let trace = dir.path().join("tcp.json");
