@@ -44,7 +44,7 @@ pub fn world() -> &'static World {
 /// does not handle (yet). The host says `why`.
 pub fn fail(why: &str) -> ! {
     crate::bindings::rr::log::log::diverged(&format!("the generic interposer: {why}"));
-    core::arch::wasm32::unreachable()
+    std::process::abort()
 }
 
 /// What a call's stack holds: values, and the lists being taken apart element by element.
@@ -231,7 +231,9 @@ unsafe extern "C" fn wit_dylib_dealloc_bytes(
 
 thread_local! {
     /// Calls finished, kept with their buffers for the next ones: a call allocates
-    /// nothing for its stack in the steady state.
+    /// nothing for its stack in the steady state. Boxed: each is handed to the glue as a
+    /// pointer, and the box is reused too.
+    #[allow(clippy::vec_box)]
     static SPARE: std::cell::RefCell<Vec<Box<Call>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

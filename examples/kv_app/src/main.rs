@@ -20,7 +20,10 @@ fn main() {
         .expect("wasi:config")
         .unwrap_or_else(|| "hi".into());
     let variables = config::get_all().expect("wasi:config");
-    println!("config: {} variables, greeting {greeting:?}", variables.len());
+    println!(
+        "config: {} variables, greeting {greeting:?}",
+        variables.len()
+    );
 
     match store::open("nope") {
         Ok(_) => println!("open(\"nope\"): a bucket"),
@@ -41,10 +44,7 @@ fn main() {
 
     batch::set_many(
         &bucket,
-        &[
-            ("a".into(), b"1".to_vec()),
-            ("b".into(), vec![0xff, 0x00]),
-        ],
+        &[("a".into(), b"1".to_vec()), ("b".into(), vec![0xff, 0x00])],
     )
     .expect("set-many");
     let many = batch::get_many(&bucket, &["a".into(), "b".into(), "c".into()]).expect("get-many");

@@ -37,10 +37,17 @@ fn main() {
     println!("shapes: {:?}", zoo::shapes(4));
     println!("maybe: {:?} {:?}", zoo::maybe(Some(7)), zoo::maybe(None));
     println!("split: {:?} {:?}", zoo::split(1 << 40), zoo::split(-1));
-    println!("flip: {:?}", zoo::flip(Permissions::READ | Permissions::EXEC));
+    println!(
+        "flip: {:?}",
+        zoo::flip(Permissions::READ | Permissions::EXEC)
+    );
     println!("repaint: {:?}", zoo::repaint(Color::Green));
     zoo::tick();
-    println!("upper: {:?} {:?}", zoo::upper((true, 'Q')), zoo::upper((false, 'q')));
+    println!(
+        "upper: {:?} {:?}",
+        zoo::upper((true, 'Q')),
+        zoo::upper((false, 'q'))
+    );
     println!("floats: {:?}", zoo::floats(1.5, -0.0));
 
     let counter = Counter::new(10);

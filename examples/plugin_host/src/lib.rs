@@ -9,8 +9,8 @@ wit_bindgen::generate!({
 
 use exports::acme::plugin::host;
 use exports::acme::plugin::tally::{self, Counter, CounterBorrow, Labeled};
-use std::cell::Cell;
 use exports::acme::plugin::zoo::{self, Color, Permissions, Sample, Shape};
+use std::cell::Cell;
 use wasip2::random::random::{get_random_bytes, get_random_u64};
 
 struct Provider;
@@ -107,7 +107,14 @@ impl zoo::Guest for Provider {
 
     fn floats(a: f32, b: f64) -> Vec<f64> {
         let noise = below(1000) as f64 / 1000.0;
-        vec![a as f64 + noise, b - noise, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0]
+        vec![
+            a as f64 + noise,
+            b - noise,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+        ]
     }
 }
 
