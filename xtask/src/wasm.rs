@@ -129,19 +129,7 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
         ("hosts/bundle", "wasm_rr_bundle_log"),
     ] {
         let dir = root.join(dir);
-        guest_cargo(
-            root,
-            &dir,
-            "wasm32-unknown-unknown",
-            &[],
-            &["--release"],
-            mode,
-        )?;
-        let core = std::fs::read(
-            target_dir(root).join(format!("wasm32-unknown-unknown/release/{name}.wasm")),
-        )?;
-        let component = wasm_rr_composer::component_from_core(&core)
-            .with_context(|| format!("componentizing {name}"))?;
+        let component = component_of(root, &dir, name, &["--release"], mode)?;
         outputs.push((dir.join(format!("{name}.wasm")), component));
     }
     outputs.push(generic_interposer(root, mode)?);
@@ -192,19 +180,8 @@ pub fn build(root: &Path, mode: Mode) -> Result<()> {
     }
     // Components through wit-bindgen's metadata, as the interposer is.
     for name in COMPONENT_EXAMPLES {
-        guest_cargo(
-            root,
-            &examples,
-            "wasm32-unknown-unknown",
-            &[],
-            &["--release", "--package", name],
-            mode,
-        )?;
-        let core = std::fs::read(
-            target_dir(root).join(format!("wasm32-unknown-unknown/release/{name}.wasm")),
-        )?;
-        let component = wasm_rr_composer::component_from_core(&core)
-            .with_context(|| format!("componentizing {name}"))?;
+        let profile = ["--release", "--package", name];
+        let component = component_of(root, &examples, name, &profile, mode)?;
         outputs.push((examples.join(name).join(format!("{name}.wasm")), component));
     }
     // Examples in other languages: each one's build.sh installs its pinned toolchain.
@@ -324,6 +301,22 @@ fn toolchains_dir() -> Result<PathBuf> {
 
 fn target_dir(root: &Path) -> PathBuf {
     root.join("target/wasm")
+}
+
+/// The component of crate `name` in the guest workspace at `dir`, built (with `profile`)
+/// for wasm32-unknown-unknown, where wit-bindgen's metadata makes it a component.
+fn component_of(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    profile: &[&str],
+    mode: Mode,
+) -> Result<Vec<u8>> {
+    guest_cargo(root, dir, "wasm32-unknown-unknown", &[], profile, mode)?;
+    let core = std::fs::read(
+        target_dir(root).join(format!("wasm32-unknown-unknown/release/{name}.wasm")),
+    )?;
+    wasm_rr_composer::component_from_core(&core).with_context(|| format!("componentizing {name}"))
 }
 
 /// Position-independent builds (the generic interposer's std differs), kept apart so that
