@@ -303,9 +303,8 @@ fn trap_unprovided<L: Log>(
     /// The stand-in for a resource that nothing provides.
     struct Unprovided;
     let engine = component.engine();
-    let wasi = wasi_0_2_interfaces()?;
     for (name, item) in component.component_type().imports(engine) {
-        if wasi.iter().any(|wasi| wasi == name) || providers.provides(name) {
+        if provided_always(name) || providers.provides(name) {
             continue;
         }
         let trap = move |name: String| {
@@ -345,15 +344,25 @@ fn trap_unprovided<L: Log>(
     Ok(())
 }
 
-/// The WASI 0.2 interfaces, as the WASI interposer imports them (with `rr:log`): what the
-/// host provides to every composed component.
-fn wasi_0_2_interfaces() -> Result<&'static [String]> {
-    static INTERFACES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    if let Some(interfaces) = INTERFACES.get() {
-        return Ok(interfaces);
-    }
-    let interfaces = wasm_rr_composer::imports(crate::INTERPOSER)?;
-    Ok(INTERFACES.get_or_init(|| interfaces))
+/// The packages whose interfaces the host provides to every composed component: WASI 0.2
+/// (what the WASI interposer imports) and `rr:log`.
+const PROVIDED_PACKAGES: [&str; 8] = [
+    "wasi:cli/",
+    "wasi:clocks/",
+    "wasi:filesystem/",
+    "wasi:http/",
+    "wasi:io/",
+    "wasi:random/",
+    "wasi:sockets/",
+    "rr:log/",
+];
+
+/// Whether the host provides the import `name` to every composed component.
+fn provided_always(name: &str) -> bool {
+    PROVIDED_PACKAGES
+        .iter()
+        .any(|package| name.starts_with(package))
+        && (name.starts_with("rr:log/") || name.contains("@0.2."))
 }
 
 /// The import that wasmtime found nobody provides, named in its linking error.
