@@ -126,6 +126,9 @@ export const EVENT_NAMES = new Map([
   [121, "outgoing-response.set-status-code"],
   [122, "outgoing-response.body"],
   [123, "response-outparam.set"],
+  // Calls of any other interface, through the generic interposer (trace/src/any).
+  [124, "wasm-rr.schema"],
+  [125, "call"],
 ]);
 
 /**

@@ -37,7 +37,14 @@ function metadata(dir) {
   return {
     component: JSON.parse(value("component")),
     exitCode: Number(value("exit_code")),
-    skip: value("request") !== undefined || value("then_live") === "true",
+    // Not yet under jco: a bundle whose app imports more than WASI (its generic interposer
+    // is a component linked from shared-everything libraries) stops after its first calls
+    // under Node; stock wasmtime runs it (runner/tests/hosts.rs).
+    skip:
+      value("request") !== undefined ||
+      value("then_live") === "true" ||
+      value("link") !== undefined ||
+      (value("wasi") ?? "").includes("keyvalue"),
   };
 }
 

@@ -199,8 +199,8 @@ test("format 4 traces from wasm-rr's corpus read as the Rust reader reads them",
 
 test("every event has a known id", () => {
   assert.equal(eventProblem(event(0, [1])), null);
-  assert.equal(eventProblem(event(123)), null);
-  assert.equal(eventProblem(event(124)), "unknown event id 124");
+  assert.equal(eventProblem(event(125)), null);
+  assert.equal(eventProblem(event(126)), "unknown event id 126");
   assert.equal(eventProblem(event(300)), "unknown event id 300");
   assert.equal(eventProblem(Uint8Array.of()), "an event without an id");
   assert.equal(eventProblem(Uint8Array.of(0x80)), "an event without an id");
