@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
-use wasm_rr_trace::any::{text, Calls};
+use wasm_rr_trace::any::{json, text, Calls};
 use wasm_rr_trace::file::{Format, TraceReader};
 use wasm_rr_trace::{stream, Event, Outcome, StreamResult};
 
@@ -128,7 +128,9 @@ pub struct Shown {
 impl Shown {
     pub fn of(event: &Event, calls: &Calls) -> Shown {
         if let Event::GenericCall(call) = event {
-            if let (Ok(decoded), Some(line)) = (calls.decode(call), calls.to_json_line(event)) {
+            if let Ok(decoded) = calls.decode(call) {
+                let line =
+                    json::call_to_json(decoded.function, &decoded.args, decoded.result.as_ref());
                 let name = &decoded.function.name;
                 let (interface, function) = name.rsplit_once('#').unwrap_or(("", name));
                 return Shown {
