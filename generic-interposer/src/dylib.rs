@@ -2,10 +2,11 @@
 //! exported function, and the push and pop of values between the glue and a [`Call`].
 
 use crate::abi::{self, ExportFunc, ImportFunc, Wit};
+use crate::handles;
 use core::ffi::c_void;
 use std::alloc::{alloc, dealloc, realloc, Layout};
 use std::sync::OnceLock;
-use wasm_rr_trace::any::Value;
+use wasm_rr_trace::any::codec;
 
 /// The world the glue describes, read once at initialization.
 pub struct World {
@@ -47,19 +48,26 @@ pub fn fail(why: &str) -> ! {
     std::process::abort()
 }
 
-/// What a call's stack holds: values, and the lists being taken apart element by element.
-enum Slot {
-    Value(Value),
-    Elements(std::vec::IntoIter<Value>),
-}
-
-/// One call into an export: its values, and the memory the glue reads until it ends.
+/// One call into an export. Its values never exist as trees: each value the glue pushes
+/// is encoded at once, in the trace's binary form (`wasm_rr_trace::any::codec`), and each
+/// it pops is read from that form. So the arguments the app passed are the bytes the
+/// trace holds, and a result the trace holds is read straight into the app.
+///
+/// The glue pushes a value's parts before the value (a record's fields, then the
+/// record), and pops a value before its parts; both are in the order of the encoding, but
+/// for a variant's case, which is pushed after its payload and goes in front of it.
 pub struct Call {
-    stack: Vec<Slot>,
+    /// The values pushed, encoded.
+    pushed: Vec<u8>,
+    /// Where each value on the stack starts in `pushed`.
+    starts: Vec<usize>,
+    /// The values the glue pops, encoded, and where the next one starts.
+    popped: Vec<u8>,
+    at: usize,
     /// Canonical-ABI buffers that the glue lowered, freed when the call ends.
     deferred: Vec<(*mut u8, Layout)>,
-    /// Values the glue popped but still reads (strings and byte lists lowered in place).
-    kept: Vec<Value>,
+    /// The export called, for messages.
+    which: usize,
 }
 
 impl Drop for Call {
@@ -75,58 +83,104 @@ impl Call {
             // SAFETY: allocated by `cabi_realloc` with this layout, handed over once.
             unsafe { dealloc(ptr, layout) };
         }
-        self.stack.clear();
-        self.kept.clear();
+        self.pushed.clear();
+        self.starts.clear();
+        self.popped.clear();
+        self.at = 0;
     }
 
-    fn push(&mut self, value: Value) {
-        self.stack.push(Slot::Value(value));
+    /// The values pushed so far, encoded: the export's arguments, or the import's result.
+    pub fn pushed(&self) -> &[u8] {
+        &self.pushed
     }
 
-    fn pop(&mut self) -> Value {
-        match self.stack.pop() {
-            Some(Slot::Value(value)) => value,
-            _ => fail("the glue popped a value that is not there"),
+    /// The values being popped, encoded (the import's arguments, once they were handed to
+    /// it).
+    pub fn popped(&self) -> &[u8] {
+        &self.popped
+    }
+
+    /// The glue pops next what it pushed: the export's arguments go to the import, the
+    /// import's result to the export.
+    pub fn pop_what_was_pushed(&mut self) {
+        std::mem::swap(&mut self.pushed, &mut self.popped);
+        self.pushed.clear();
+        self.starts.clear();
+        self.at = 0;
+    }
+
+    /// The glue pops next the values in `bytes` from `at` (a result the trace holds).
+    pub fn pop_from(&mut self, bytes: Vec<u8>, at: usize) {
+        self.popped = bytes;
+        self.at = at;
+    }
+
+    /// A value begins at the end of what was pushed.
+    fn begin(&mut self) -> &mut Vec<u8> {
+        self.starts.push(self.pushed.len());
+        &mut self.pushed
+    }
+
+    fn push_leb(&mut self, value: u64) {
+        codec::leb(value, self.begin());
+    }
+
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        self.begin().extend_from_slice(bytes);
+    }
+
+    /// The last `n` values pushed are the parts of one.
+    fn close(&mut self, n: usize) {
+        let Some(first) = self.starts.len().checked_sub(n) else {
+            fail("the glue pushed fewer parts than the value has");
+        };
+        let start = self.starts.get(first).copied().unwrap_or(self.pushed.len());
+        self.starts.truncate(first);
+        self.starts.push(start);
+    }
+
+    /// A case pushed after its payload (if `payload`): it goes in front.
+    fn push_case(&mut self, case: u32, payload: bool) {
+        if !payload {
+            return self.push_leb(u64::from(case));
+        }
+        let Some(&start) = self.starts.last() else {
+            fail("a case with no payload pushed");
+        };
+        let end = self.pushed.len();
+        codec::leb(u64::from(case), &mut self.pushed);
+        let case_len = self.pushed.len() - end;
+        self.pushed[start..].rotate_right(case_len);
+    }
+
+    fn pop_leb(&mut self) -> u64 {
+        codec::read_leb(&self.popped, &mut self.at).unwrap_or_else(|e| fail(e))
+    }
+
+    /// The next `len` bytes of what is popped.
+    fn pop_bytes(&mut self, len: usize) -> &[u8] {
+        match self.popped.get(self.at..self.at.saturating_add(len)) {
+            Some(bytes) => {
+                self.at += len;
+                bytes
+            }
+            None => fail("the values popped end early"),
         }
     }
 
-    fn pop_n(&mut self, n: usize) -> Vec<Value> {
-        if n > self.stack.len() {
-            fail("the glue popped more fields than it pushed");
-        }
-        let at = self.stack.len() - n;
-        self.stack
-            .drain(at..)
-            .map(|slot| match slot {
-                Slot::Value(value) => value,
-                Slot::Elements(_) => fail("a field is a list being lowered"),
-            })
-            .collect()
+    fn pop_array<const N: usize>(&mut self) -> [u8; N] {
+        let mut array = [0; N];
+        array.copy_from_slice(self.pop_bytes(N));
+        array
     }
 
-    /// Pushes `fields` so that the first is on top.
-    fn push_fields(&mut self, fields: Vec<Value>) {
-        self.stack.extend(fields.into_iter().rev().map(Slot::Value));
-    }
-
-    /// The top `n` values, first to last, as the export's glue pushed them.
-    pub fn take_args(&mut self, n: usize) -> Vec<Value> {
-        self.pop_n(n)
-    }
-
-    /// Puts `args` where an import's glue pops them: the first on top.
-    pub fn give_args(&mut self, args: Vec<Value>) {
-        self.push_fields(args)
-    }
-
-    /// The result an import's glue pushed.
-    pub fn take_result(&mut self) -> Value {
-        self.pop()
-    }
-
-    /// Puts the result where the export's glue pops it.
-    pub fn give_result(&mut self, value: Value) {
-        self.push(value)
+    /// Stops the run on a handle the call cannot pass on.
+    fn diverge(&self, why: String) -> ! {
+        let function = crate::schema()
+            .functions
+            .get(self.which)
+            .map_or("?", |function| function.name.as_str());
+        crate::log::diverge(format!("{function}: {why}"))
     }
 }
 
@@ -238,16 +292,20 @@ thread_local! {
 }
 
 #[no_mangle]
-extern "C" fn wit_dylib_export_start(_which: usize) -> *mut c_void {
-    let call = SPARE
+extern "C" fn wit_dylib_export_start(which: usize) -> *mut c_void {
+    let mut call = SPARE
         .with(|spare| spare.borrow_mut().pop())
         .unwrap_or_else(|| {
             Box::new(Call {
-                stack: Vec::new(),
+                pushed: Vec::new(),
+                starts: Vec::new(),
+                popped: Vec::new(),
+                at: 0,
                 deferred: Vec::new(),
-                kept: Vec::new(),
+                which,
             })
         });
+    call.which = which;
     Box::into_raw(call) as *mut c_void
 }
 
@@ -293,84 +351,123 @@ pub fn call_import(cx: &mut Call, which: usize) {
     }
 }
 
-macro_rules! scalars {
-    ($($push:ident $pop:ident $ty:ty => $variant:ident;)*) => {$(
+macro_rules! leb_scalars {
+    ($($push:ident $pop:ident $ty:ty: $encode:expr, $decode:expr;)*) => {$(
         #[no_mangle]
         extern "C" fn $push(cx: *mut c_void, value: $ty) {
-            call(cx).push(Value::$variant(value));
+            call(cx).push_leb($encode(value));
         }
         #[no_mangle]
         extern "C" fn $pop(cx: *mut c_void) -> $ty {
-            match call(cx).pop() {
-                Value::$variant(value) => value,
-                _ => fail(concat!(stringify!($pop), ": another type")),
-            }
+            $decode(call(cx).pop_leb())
         }
     )*};
 }
 
-scalars! {
-    wit_dylib_push_bool wit_dylib_pop_bool bool => Bool;
-    wit_dylib_push_char wit_dylib_pop_char u32 => Char;
-    wit_dylib_push_u8 wit_dylib_pop_u8 u8 => U8;
-    wit_dylib_push_s8 wit_dylib_pop_s8 i8 => S8;
-    wit_dylib_push_u16 wit_dylib_pop_u16 u16 => U16;
-    wit_dylib_push_s16 wit_dylib_pop_s16 i16 => S16;
-    wit_dylib_push_u32 wit_dylib_pop_u32 u32 => U32;
-    wit_dylib_push_s32 wit_dylib_pop_s32 i32 => S32;
-    wit_dylib_push_u64 wit_dylib_pop_u64 u64 => U64;
-    wit_dylib_push_s64 wit_dylib_pop_s64 i64 => S64;
-    wit_dylib_push_f32 wit_dylib_pop_f32 f32 => F32;
-    wit_dylib_push_f64 wit_dylib_pop_f64 f64 => F64;
+// Values read back were encoded from their type, or checked against it (a trace's).
+leb_scalars! {
+    wit_dylib_push_char wit_dylib_pop_char u32: u64::from, |v| v as u32;
+    wit_dylib_push_u16 wit_dylib_pop_u16 u16: u64::from, |v| v as u16;
+    wit_dylib_push_u32 wit_dylib_pop_u32 u32: u64::from, |v| v as u32;
+    wit_dylib_push_u64 wit_dylib_pop_u64 u64: u64::from, |v| v;
+    wit_dylib_push_s16 wit_dylib_pop_s16 i16: |v| codec::zigzag(i64::from(v)), |v| codec::unzigzag(v) as i16;
+    wit_dylib_push_s32 wit_dylib_pop_s32 i32: |v| codec::zigzag(i64::from(v)), |v| codec::unzigzag(v) as i32;
+    wit_dylib_push_s64 wit_dylib_pop_s64 i64: codec::zigzag, codec::unzigzag;
+}
+
+macro_rules! byte_scalars {
+    ($($push:ident $pop:ident $ty:ty: $encode:expr, $decode:expr;)*) => {$(
+        #[no_mangle]
+        extern "C" fn $push(cx: *mut c_void, value: $ty) {
+            call(cx).push_bytes(&$encode(value));
+        }
+        #[no_mangle]
+        extern "C" fn $pop(cx: *mut c_void) -> $ty {
+            $decode(call(cx).pop_array())
+        }
+    )*};
+}
+
+byte_scalars! {
+    wit_dylib_push_bool wit_dylib_pop_bool bool: |v| [u8::from(v)], |[v]: [u8; 1]| v != 0;
+    wit_dylib_push_u8 wit_dylib_pop_u8 u8: |v| [v], |[v]: [u8; 1]| v;
+    wit_dylib_push_s8 wit_dylib_pop_s8 i8: i8::to_le_bytes, i8::from_le_bytes;
+    wit_dylib_push_f32 wit_dylib_pop_f32 f32: f32::to_le_bytes, f32::from_le_bytes;
+    wit_dylib_push_f64 wit_dylib_pop_f64 f64: f64::to_le_bytes, f64::from_le_bytes;
 }
 
 macro_rules! indexed {
-    ($($push:ident $pop:ident => $variant:ident;)*) => {$(
+    ($($push:ident $pop:ident;)*) => {$(
         #[no_mangle]
         extern "C" fn $push(cx: *mut c_void, _ty: usize, value: u32) {
-            call(cx).push(Value::$variant(value));
+            call(cx).push_leb(u64::from(value));
         }
         #[no_mangle]
         extern "C" fn $pop(cx: *mut c_void, _ty: usize) -> u32 {
-            match call(cx).pop() {
-                Value::$variant(value) => value,
-                _ => fail(concat!(stringify!($pop), ": another type")),
-            }
+            call(cx).pop_leb() as u32
         }
     )*};
 }
 
 indexed! {
-    wit_dylib_push_flags wit_dylib_pop_flags => Flags;
-    wit_dylib_push_enum wit_dylib_pop_enum => Enum;
-    wit_dylib_push_own wit_dylib_pop_own => Own;
-    wit_dylib_push_borrow wit_dylib_pop_borrow => Borrow;
+    wit_dylib_push_flags wit_dylib_pop_flags;
+    wit_dylib_push_enum wit_dylib_pop_enum;
+}
+
+/// Handles are pushed and popped as the run's resource ids (see [`handles`]).
+#[no_mangle]
+extern "C" fn wit_dylib_push_own(cx: *mut c_void, ty: usize, handle: u32) {
+    call(cx).push_leb(u64::from(handles::own_pushed(ty, handle)));
+}
+
+#[no_mangle]
+extern "C" fn wit_dylib_push_borrow(cx: *mut c_void, ty: usize, handle: u32) {
+    call(cx).push_leb(u64::from(handles::borrow_pushed(ty, handle)));
+}
+
+#[no_mangle]
+extern "C" fn wit_dylib_pop_own(cx: *mut c_void, ty: usize) -> u32 {
+    let cx = call(cx);
+    let id = cx.pop_leb() as u32;
+    handles::own_popped(ty, id).unwrap_or_else(|e| cx.diverge(e))
+}
+
+#[no_mangle]
+extern "C" fn wit_dylib_pop_borrow(cx: *mut c_void, ty: usize) -> u32 {
+    let cx = call(cx);
+    let id = cx.pop_leb() as u32;
+    handles::borrow_popped(ty, id).unwrap_or_else(|e| cx.diverge(e))
+}
+
+/// Takes over `len` bytes at `bytes` that `cabi_realloc` allocated (align 1): they are
+/// pushed, with their length, then freed.
+unsafe fn push_owned_bytes(cx: &mut Call, bytes: *mut u8, len: usize) {
+    cx.push_leb(len as u64);
+    if len != 0 {
+        // SAFETY: the glue hands over `len` bytes at `bytes`.
+        cx.pushed
+            .extend_from_slice(core::slice::from_raw_parts(bytes, len));
+        dealloc(bytes, Layout::from_size_align_unchecked(len, 1));
+    }
 }
 
 #[no_mangle]
 unsafe extern "C" fn wit_dylib_push_string(cx: *mut c_void, bytes: *mut u8, len: usize) {
-    let string = if len == 0 {
-        String::new()
-    } else {
-        // SAFETY: `cabi_realloc` allocated `len` bytes (align 1), which the glue hands
-        // over; the canonical ABI checked they are UTF-8.
-        String::from_utf8_unchecked(Vec::from_raw_parts(bytes, len, len))
-    };
-    call(cx).push(Value::String(string));
+    push_owned_bytes(call(cx), bytes, len);
+}
+
+/// Pops a length, then as many bytes, which the glue reads in place.
+fn pop_in_place(cx: &mut Call, ptr: *mut *const u8) -> usize {
+    let len = usize::try_from(cx.pop_leb()).unwrap_or_else(|_| fail("a length beyond memory"));
+    let bytes = cx.pop_bytes(len).as_ptr();
+    // SAFETY: the glue passes where it wants the pointer.
+    unsafe { *ptr = bytes };
+    len
 }
 
 #[no_mangle]
-unsafe extern "C" fn wit_dylib_pop_string(cx: *mut c_void, ptr: *mut *const u8) -> usize {
-    let cx = call(cx);
-    match cx.pop() {
-        Value::String(string) => {
-            *ptr = string.as_ptr();
-            let len = string.len();
-            cx.kept.push(Value::String(string));
-            len
-        }
-        _ => fail("pop_string: another type"),
-    }
+extern "C" fn wit_dylib_pop_string(cx: *mut c_void, ptr: *mut *const u8) -> usize {
+    pop_in_place(call(cx), ptr)
 }
 
 fn fields(ty: usize, table: &'static [abi::Record]) -> usize {
@@ -383,20 +480,12 @@ fn fields(ty: usize, table: &'static [abi::Record]) -> usize {
 #[no_mangle]
 extern "C" fn wit_dylib_push_record(cx: *mut c_void, ty: usize) {
     let wit = world().wit;
-    let n = fields(ty, abi::table(wit.records, wit.num_records));
-    let cx = call(cx);
-    let fields = cx.pop_n(n);
-    cx.push(Value::Record(fields));
+    call(cx).close(fields(ty, abi::table(wit.records, wit.num_records)));
 }
 
+/// A record's or tuple's fields follow it.
 #[no_mangle]
-extern "C" fn wit_dylib_pop_record(cx: *mut c_void, _ty: usize) {
-    let cx = call(cx);
-    match cx.pop() {
-        Value::Record(fields) => cx.push_fields(fields),
-        _ => fail("pop_record: another type"),
-    }
-}
+extern "C" fn wit_dylib_pop_record(_cx: *mut c_void, _ty: usize) {}
 
 #[no_mangle]
 extern "C" fn wit_dylib_push_tuple(cx: *mut c_void, ty: usize) {
@@ -405,19 +494,11 @@ extern "C" fn wit_dylib_push_tuple(cx: *mut c_void, ty: usize) {
         Some(tuple) => tuple.ntypes,
         None => fail("no such tuple"),
     };
-    let cx = call(cx);
-    let fields = cx.pop_n(n);
-    cx.push(Value::Tuple(fields));
+    call(cx).close(n);
 }
 
 #[no_mangle]
-extern "C" fn wit_dylib_pop_tuple(cx: *mut c_void, _ty: usize) {
-    let cx = call(cx);
-    match cx.pop() {
-        Value::Tuple(fields) => cx.push_fields(fields),
-        _ => fail("pop_tuple: another type"),
-    }
-}
+extern "C" fn wit_dylib_pop_tuple(_cx: *mut c_void, _ty: usize) {}
 
 /// Whether case `discr` of a variant-like type `ty` (kind `kind`) has a payload.
 fn has_payload(kind: u32, ty: usize, discr: u32) -> bool {
@@ -440,38 +521,24 @@ fn has_payload(kind: u32, ty: usize, discr: u32) -> bool {
     !abi::is_empty(payload)
 }
 
-fn push_case(cx: *mut c_void, kind: u32, ty: usize, discr: u32) {
-    let cx = call(cx);
-    let payload = has_payload(kind, ty, discr).then(|| Box::new(cx.pop()));
-    cx.push(Value::Variant(discr, payload));
-}
-
-fn pop_case(cx: *mut c_void) -> u32 {
-    let cx = call(cx);
-    match cx.pop() {
-        Value::Variant(discr, payload) => {
-            if let Some(payload) = payload {
-                cx.push(*payload);
-            }
-            discr
-        }
-        _ => fail("pop of a variant: another type"),
-    }
-}
-
 #[no_mangle]
 extern "C" fn wit_dylib_push_option(cx: *mut c_void, ty: usize, discr: u32) {
-    push_case(cx, abi::OPTION, ty, discr)
+    call(cx).push_case(discr, has_payload(abi::OPTION, ty, discr))
 }
 
 #[no_mangle]
 extern "C" fn wit_dylib_push_result(cx: *mut c_void, ty: usize, discr: u32) {
-    push_case(cx, abi::RESULT, ty, discr)
+    call(cx).push_case(discr, has_payload(abi::RESULT, ty, discr))
 }
 
 #[no_mangle]
 extern "C" fn wit_dylib_push_variant(cx: *mut c_void, ty: usize, discr: u32) {
-    push_case(cx, abi::VARIANT, ty, discr)
+    call(cx).push_case(discr, has_payload(abi::VARIANT, ty, discr))
+}
+
+/// A case; its payload, if any, follows.
+fn pop_case(cx: *mut c_void) -> u32 {
+    call(cx).pop_leb() as u32
 }
 
 #[no_mangle]
@@ -498,6 +565,8 @@ fn is_bytes(ty: usize) -> bool {
     }
 }
 
+/// A list's length, then (but for bytes, taken whole) its elements, each pushed then
+/// appended.
 #[no_mangle]
 unsafe extern "C" fn wit_dylib_push_list(
     cx: *mut c_void,
@@ -507,70 +576,40 @@ unsafe extern "C" fn wit_dylib_push_list(
 ) -> bool {
     let cx = call(cx);
     if is_bytes(ty) {
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: `cabi_realloc` allocated `len` bytes (align 1), handed over to us.
-            Vec::from_raw_parts(bytes, len, len)
-        };
-        cx.push(Value::Bytes(bytes));
+        push_owned_bytes(cx, bytes, len);
         return true;
     }
-    // The length is the guest's word: reserve a bounded amount, grow as elements come.
-    cx.push(Value::List(Vec::with_capacity(len.min(1024))));
+    cx.push_leb(len as u64);
     false
 }
 
+/// An element follows the list's length: it is no value of its own on the stack.
 #[no_mangle]
 extern "C" fn wit_dylib_list_append(cx: *mut c_void, _ty: usize) {
     let cx = call(cx);
-    let element = cx.pop();
-    match cx.stack.last_mut() {
-        Some(Slot::Value(Value::List(list))) => list.push(element),
-        _ => fail("list_append: no list"),
+    if cx.starts.len() < 2 {
+        fail("list_append: no list");
     }
+    cx.starts.pop();
 }
 
+/// A list's length, then its elements: bytes in place, others one by one as they follow.
 #[no_mangle]
-unsafe extern "C" fn wit_dylib_pop_list(cx: *mut c_void, _ty: usize, ptr: *mut *const u8) -> usize {
+extern "C" fn wit_dylib_pop_list(cx: *mut c_void, ty: usize, ptr: *mut *const u8) -> usize {
     let cx = call(cx);
-    match cx.pop() {
-        Value::Bytes(bytes) => {
-            *ptr = bytes.as_ptr();
-            let len = bytes.len();
-            cx.kept.push(Value::Bytes(bytes));
-            len
-        }
-        Value::List(list) => {
-            *ptr = core::ptr::null();
-            let len = list.len();
-            cx.stack.push(Slot::Elements(list.into_iter()));
-            len
-        }
-        _ => fail("pop_list: another type"),
+    if is_bytes(ty) {
+        return pop_in_place(cx, ptr);
     }
+    // SAFETY: the glue passes where it wants the pointer; null says "one by one".
+    unsafe { *ptr = core::ptr::null() };
+    usize::try_from(cx.pop_leb()).unwrap_or_else(|_| fail("a length beyond memory"))
 }
 
 #[no_mangle]
-extern "C" fn wit_dylib_pop_list_iter_next(cx: *mut c_void, _ty: usize) {
-    let cx = call(cx);
-    let element = match cx.stack.last_mut() {
-        Some(Slot::Elements(elements)) => elements.next(),
-        _ => None,
-    };
-    match element {
-        Some(element) => cx.push(element),
-        None => fail("pop_list_iter_next: no element"),
-    }
-}
+extern "C" fn wit_dylib_pop_list_iter_next(_cx: *mut c_void, _ty: usize) {}
 
 #[no_mangle]
-extern "C" fn wit_dylib_pop_list_iter(cx: *mut c_void, _ty: usize) {
-    match call(cx).stack.pop() {
-        Some(Slot::Elements(_)) => {}
-        _ => fail("pop_list_iter: no list"),
-    }
-}
+extern "C" fn wit_dylib_pop_list_iter(_cx: *mut c_void, _ty: usize) {}
 
 macro_rules! unsupported {
     ($($name:ident($($arg:ty),*) $(-> $ret:ty)?;)*) => {$(

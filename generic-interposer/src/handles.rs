@@ -31,91 +31,114 @@ fn sides(resource: &str) -> crate::dylib::Sides {
     }
 }
 
-/// The app's arguments (`values` of `types`), their handles made ids. An `own` handle
-/// moves: the app's handle is dropped here.
-pub fn app_to_ids(types: &[WitType], values: &mut [Value]) {
-    for (ty, value) in types.iter().zip(values) {
-        let result = for_each_handle(ty, value, &mut |resource, value| {
-            match value {
-                // A borrowed handle of the interposer's own resource arrives as its rep,
-                // which is the id.
-                Value::Borrow(_) => {}
-                Value::Own(handle) => {
-                    let export = sides(resource)
-                        .export
-                        .unwrap_or_else(|| fail("own of an unexported resource"));
-                    let exported = &world().resources[export];
-                    let id = match exported.rep {
-                        // SAFETY: the glue's `[resource-rep]` of this resource.
-                        Some(rep) => (unsafe { rep(*handle) }) as u32,
-                        None => fail("a resource with no rep"),
-                    };
-                    RESOURCES.with(|resources| {
-                        if let Some(entry) = resources.borrow_mut().get_mut(id as usize) {
-                            entry.gone = true;
-                        }
-                    });
-                    if let Some(drop) = exported.drop {
-                        // SAFETY: the glue's `[resource-drop]`; the dtor sees the resource gone.
-                        unsafe { drop(*handle) };
-                    }
-                    *handle = id;
-                }
-                _ => {}
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            fail(&e);
-        }
+/// The glue's resource type `ty`: the interposer's own (exported; the app holds its
+/// handles, and it has `new`), or the host's (imported).
+fn resource(ty: usize) -> &'static crate::abi::Resource {
+    match world().resources.get(ty) {
+        Some(resource) => resource,
+        None => fail("no such resource type"),
     }
 }
 
-/// Arguments as ids, their handles made the host's: `Err` names a resource the host has
-/// no handle for (one made in replay, used once the run went on live).
-pub fn ids_to_host(types: &[WitType], values: &mut [Value]) -> Result<(), String> {
-    for (ty, value) in types.iter().zip(values) {
-        for_each_handle(ty, value, &mut |resource, value| {
-            RESOURCES.with(|resources| {
-                let mut resources = resources.borrow_mut();
-                let (id, own) = match value {
-                    Value::Own(id) => (*id, true),
-                    Value::Borrow(id) => (*id, false),
-                    _ => return Ok(()),
-                };
-                let entry = resources
-                    .get_mut(id as usize)
-                    .ok_or_else(|| format!("resource {id} ({resource}) was never made"))?;
-                let host = match (own, entry.host) {
-                    (true, _) => entry.host.take(),
-                    (false, host) => host,
-                };
-                let host = host.ok_or_else(|| {
-                    format!("resource {id} ({resource}) was made in the replay: the host has no such resource")
-                })?;
-                *value = if own { Value::Own(host) } else { Value::Borrow(host) };
-                Ok(())
-            })
-        })?;
-    }
-    Ok(())
+/// `interface#name` of resource `ty`, for messages.
+fn resource_name(ty: usize) -> String {
+    let resource = resource(ty);
+    format!(
+        "{}#{}",
+        crate::abi::name(resource.interface),
+        crate::abi::name(resource.name)
+    )
 }
 
-/// A result from the host, its handles made ids: each `own` handle is a new resource.
-pub fn host_to_ids(ty: &WitType, value: &mut Value) {
-    let _ = for_each_handle(ty, value, &mut |_, value| {
-        if let Value::Own(handle) = value {
-            *handle = RESOURCES.with(|resources| {
-                let mut resources = resources.borrow_mut();
-                resources.push(Resource {
-                    host: Some(*handle),
-                    gone: false,
-                });
-                resources.len() as u32 - 1
+/// The rep of the interposer's own resource `id`. Never 0: jco reads rep 0 as a free
+/// slot of its handle table.
+fn rep_of(id: u32) -> usize {
+    id as usize + 1
+}
+
+fn id_of(rep: usize) -> u32 {
+    rep.wrapping_sub(1) as u32
+}
+
+/// An `own` handle pushed, made an id. The app's (an argument) moves: its handle is
+/// dropped here. The host's (a result) is a new resource of the run.
+pub fn own_pushed(ty: usize, handle: u32) -> u32 {
+    let resource = resource(ty);
+    if resource.new.is_none() {
+        return RESOURCES.with(|resources| {
+            let mut resources = resources.borrow_mut();
+            resources.push(Resource {
+                host: Some(handle),
+                gone: false,
             });
+            resources.len() as u32 - 1
+        });
+    }
+    let id = match resource.rep {
+        // SAFETY: the glue's `[resource-rep]` of this resource.
+        Some(rep) => id_of(unsafe { rep(handle) }),
+        None => fail("a resource with no rep"),
+    };
+    RESOURCES.with(|resources| {
+        if let Some(entry) = resources.borrow_mut().get_mut(id as usize) {
+            entry.gone = true;
         }
-        Ok(())
     });
+    if let Some(drop) = resource.drop {
+        // SAFETY: the glue's `[resource-drop]`; the dtor sees the resource gone.
+        unsafe { drop(handle) };
+    }
+    id
+}
+
+/// A `borrow` handle pushed (an argument), made an id: a borrow of the interposer's own
+/// resource arrives as its rep.
+pub fn borrow_pushed(ty: usize, rep: u32) -> u32 {
+    if resource(ty).new.is_none() {
+        fail("a borrowed handle in a result");
+    }
+    id_of(rep as usize)
+}
+
+/// An `own` id popped, made a handle: the app's, a new handle of the interposer's own
+/// resource (a result); or the host's, which moves to it (an argument). `Err` names a
+/// resource the host has no handle for.
+pub fn own_popped(ty: usize, id: u32) -> Result<u32, String> {
+    let resource = resource(ty);
+    match resource.new {
+        // SAFETY: the glue's `[resource-new]`.
+        Some(new) => Ok(unsafe { new(rep_of(id)) }),
+        None => host_handle(ty, id, true),
+    }
+}
+
+/// A `borrow` id popped (an argument), made the host's handle.
+pub fn borrow_popped(ty: usize, id: u32) -> Result<u32, String> {
+    if resource(ty).new.is_some() {
+        fail("a borrowed handle in a result");
+    }
+    host_handle(ty, id, false)
+}
+
+/// The host's handle of resource `id` (of type `ty`), taken if `own`: `Err` for one the
+/// run never made, or made in the replay (used once the run went on live).
+fn host_handle(ty: usize, id: u32, own: bool) -> Result<u32, String> {
+    RESOURCES.with(|resources| {
+        let mut resources = resources.borrow_mut();
+        let Some(entry) = resources.get_mut(id as usize) else {
+            return Err(format!(
+                "resource {id} ({}) was never made",
+                resource_name(ty)
+            ));
+        };
+        let host = if own { entry.host.take() } else { entry.host };
+        host.ok_or_else(|| {
+            format!(
+                "resource {id} ({}) was made in the replay: the host has no such resource",
+                resource_name(ty)
+            )
+        })
+    })
 }
 
 /// A replayed result, its handles ids: each `own` one is the run's next resource, which
@@ -142,30 +165,13 @@ pub fn replayed_ids(ty: &WitType, value: &mut Value) -> Result<(), String> {
     })
 }
 
-/// A result as ids, its handles made the app's: the interposer's own resource for each id.
-pub fn ids_to_app(ty: &WitType, value: &mut Value) {
-    let _ = for_each_handle(ty, value, &mut |resource, value| {
-        if let Value::Own(id) = value {
-            let export = sides(resource)
-                .export
-                .unwrap_or_else(|| fail("own of an unexported resource"));
-            match world().resources[export].new {
-                // SAFETY: the glue's `[resource-new]`, the rep being the id.
-                Some(new) => *id = unsafe { new(*id as usize) },
-                None => fail("a resource with no constructor"),
-            }
-        }
-        Ok(())
-    });
-}
-
 /// The app dropped its handle of resource `rep` (exported resource `ty`): the host's is
 /// dropped too, and the drop recorded (or checked, in replay).
 pub fn dropped(ty: usize, rep: usize) {
-    let id = rep as u32;
+    let id = id_of(rep);
     let host = RESOURCES.with(|resources| {
         let mut resources = resources.borrow_mut();
-        match resources.get_mut(rep) {
+        match resources.get_mut(id as usize) {
             // Moved to the host (an `own` argument): the host's handle went with it.
             Some(entry) if entry.gone => None,
             Some(entry) => {
@@ -178,12 +184,7 @@ pub fn dropped(ty: usize, rep: usize) {
     let Some(host) = host else {
         return;
     };
-    let resource = &world().resources[ty];
-    let name = format!(
-        "{}#{}",
-        crate::abi::name(resource.interface),
-        crate::abi::name(resource.name)
-    );
+    let name = resource_name(ty);
     let import = sides(&name).import;
     if let (Some(host), Some(import)) = (host, import) {
         if let Some(drop) = world().resources[import].drop {

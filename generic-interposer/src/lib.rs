@@ -20,32 +20,29 @@ mod bindings {
     });
 }
 
-use std::cell::RefCell;
 use std::sync::OnceLock;
-use wasm_rr_trace::any::{codec, text, Function, Schema, Value, WitType};
+use wasm_rr_trace::any::{codec, text, Function, Schema, WitType};
 
 /// The interposed functions, made once from the glue's tables.
 struct Interposed {
     schema: Schema,
-    /// For each function: whether its parameters, and its result, may hold handles.
-    handles: Vec<(bool, bool)>,
+    /// For each function: whether its result may hold handles.
+    result_handles: Vec<bool>,
 }
 
 fn interposed() -> &'static Interposed {
     static INTERPOSED: OnceLock<Interposed> = OnceLock::new();
     INTERPOSED.get_or_init(|| {
         let schema = schema::of(dylib::world());
-        let handles = schema
+        let result_handles = schema
             .functions
             .iter()
-            .map(|function| {
-                (
-                    function.params.iter().any(WitType::has_handles),
-                    function.result.as_ref().is_some_and(WitType::has_handles),
-                )
-            })
+            .map(|function| function.result.as_ref().is_some_and(WitType::has_handles))
             .collect();
-        Interposed { schema, handles }
+        Interposed {
+            schema,
+            result_handles,
+        }
     })
 }
 
@@ -54,114 +51,68 @@ fn schema() -> &'static Schema {
     &interposed().schema
 }
 
-thread_local! {
-    /// Reused buffers for a call's encoded arguments and result.
-    static ENCODED: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// Export `which` was called: its arguments are on `cx`'s stack, last on top.
+/// Export `which` was called: its arguments are pushed on `cx`, encoded.
 fn interpose(cx: &mut dylib::Call, which: usize) {
-    let (mut args_bytes, mut result_bytes) = ENCODED.with(|encoded| encoded.take());
-    args_bytes.clear();
-    result_bytes.clear();
-    interpose_with(cx, which, &mut args_bytes, &mut result_bytes);
-    ENCODED.with(|encoded| *encoded.borrow_mut() = (args_bytes, result_bytes));
-}
-
-fn interpose_with(
-    cx: &mut dylib::Call,
-    which: usize,
-    encoded_args: &mut Vec<u8>,
-    encoded_result: &mut Vec<u8>,
-) {
-    let world = dylib::world();
     let function = &schema().functions[which];
-    let (params_handles, result_handles) = interposed().handles[which];
-    let mut args = cx.take_args(world.exports[which].nparams);
-    if params_handles {
-        handles::app_to_ids(&function.params, &mut args);
-    }
     let mode = log::mode();
-    if mode != log::Mode::Passthrough {
-        codec::encode_all(&function.params, &args, encoded_args);
-    }
     if mode == log::Mode::Replay {
-        let describe = || {
-            format!(
-                "{}({})",
-                function.name,
-                text::show_all(&function.params, &args)
-            )
-        };
-        let replayed = log::replayed(which as u32, encoded_args, describe, |result| {
-            replayed_result(function, result, result_handles, describe)
+        let describe = || call_text(function, cx.pushed());
+        let replayed = log::replayed(which as u32, cx.pushed(), describe).and_then(|event| {
+            check_result(function, &event.0[event.1..], which, describe)?;
+            Ok(event)
         });
         match replayed {
-            Ok(result) => {
-                if let Some(mut result) = result {
-                    if let (Some(ty), true) = (&function.result, result_handles) {
-                        handles::ids_to_app(ty, &mut result);
-                    }
-                    cx.give_result(result);
-                }
-                return;
-            }
+            Ok((event, result)) => return cx.pop_from(event, result),
             // `replay --then-live`: this call, and every later one, is real.
             Err(message) => log::diverge_or_go_live(&message),
         }
     }
-    if params_handles {
-        if let Err(e) = handles::ids_to_host(&function.params, &mut args) {
-            log::diverge(format!("{}: {e}", function.name));
-        }
-    }
-    cx.give_args(args);
-    dylib::call_import(cx, world.import_of_export[which]);
-    if let Some(ty) = &function.result {
-        let mut result = cx.take_result();
-        if result_handles {
-            handles::host_to_ids(ty, &mut result);
-        }
-        if mode == log::Mode::Record {
-            codec::encode(ty, &result, encoded_result);
-        }
-        if result_handles {
-            handles::ids_to_app(ty, &mut result);
-        }
-        cx.give_result(result);
-    }
+    cx.pop_what_was_pushed();
+    dylib::call_import(cx, dylib::world().import_of_export[which]);
     if mode == log::Mode::Record {
-        log::append(which as u32, encoded_args, encoded_result);
+        log::append(which as u32, cx.popped(), cx.pushed());
     }
+    cx.pop_what_was_pushed();
 }
 
-/// The result the trace holds (`result`, encoded) for a call of `function`, its handles as
-/// ids; `Err` says why the trace cannot answer with it.
-fn replayed_result(
+/// `function(args)` in WIT value syntax, its arguments encoded.
+fn call_text(function: &Function, args: &[u8]) -> String {
+    let args = match codec::decode_all(&function.params, args) {
+        Ok(args) => text::show_all(&function.params, &args),
+        Err(e) => format!("arguments it cannot read: {e}"),
+    };
+    format!("{}({args})", function.name)
+}
+
+/// Checks that `result` (encoded), which the trace holds for a call of export `which`,
+/// is one of `function`'s: of its type, with the handles the run makes next. `Err` says
+/// why the trace cannot answer with it.
+fn check_result(
     function: &Function,
     result: &[u8],
-    handles: bool,
+    which: usize,
     describe: impl Fn() -> String,
-) -> Result<Option<Value>, String> {
-    match &function.result {
-        Some(ty) => {
-            let mut value = codec::decode(ty, result).map_err(|e| {
-                format!(
-                    "the trace holds {} with a result that is not a {}: {e}",
-                    describe(),
-                    text::type_name(ty)
-                )
-            })?;
-            if handles {
-                handles::replayed_ids(ty, &mut value)
-                    .map_err(|e| format!("the trace holds {}: {e}", describe()))?;
-            }
-            Ok(Some(value))
+) -> Result<(), String> {
+    let Some(ty) = &function.result else {
+        if result.is_empty() {
+            return Ok(());
         }
-        None if result.is_empty() => Ok(None),
-        None => Err(format!(
+        return Err(format!(
             "the trace holds {} with a result, which it has none of",
             describe()
-        )),
+        ));
+    };
+    let not_of_type = |e: String| {
+        format!(
+            "the trace holds {} with a result that is not a {}: {e}",
+            describe(),
+            text::type_name(ty)
+        )
+    };
+    if !interposed().result_handles[which] {
+        return codec::check(ty, result).map_err(not_of_type);
     }
+    let mut value = codec::decode(ty, result).map_err(not_of_type)?;
+    handles::replayed_ids(ty, &mut value)
+        .map_err(|e| format!("the trace holds {}: {e}", describe()))
 }

@@ -57,15 +57,14 @@ pub fn append(function: u32, args: &[u8], result: &[u8]) {
     })
 }
 
-/// What the trace holds for a call of function `function` with arguments `args`
-/// (encoded): `decode` given its result (encoded); or, where the replay cannot go on from
-/// the trace, the message saying why.
-pub fn replayed<T>(
+/// The event the trace holds for a call of function `function` with arguments `args`
+/// (encoded), and where its result (encoded) starts in it; or, where the replay cannot
+/// go on from the trace, the message saying why.
+pub fn replayed(
     function: u32,
     args: &[u8],
     describe: impl Fn() -> String,
-    decode: impl FnOnce(&[u8]) -> Result<T, String>,
-) -> Result<T, String> {
+) -> Result<(Vec<u8>, usize), String> {
     if !SCHEMA_DONE.with(|done| done.get()) {
         check_schema(&describe)?;
         SCHEMA_DONE.with(|done| done.set(true));
@@ -73,10 +72,12 @@ pub fn replayed<T>(
     let event = next_input()
         .map_err(|held| format!("the guest called {} but the trace holds {held}", describe()))?;
     match GenericCall::parts_of(&event) {
+        // The result is the event's last part.
         Some((recorded, recorded_args, result))
             if recorded == function && recorded_args == args =>
         {
-            decode(result)
+            let start = event.len() - result.len();
+            Ok((event, start))
         }
         _ => Err(format!(
             "the guest called {} but the trace holds {}",
@@ -95,17 +96,19 @@ pub fn dropped(resource: &str, id: u32) {
         crate::dylib::fail(&format!("{drop} is not in the schema"));
     };
     let mut args = Vec::new();
-    any::codec::encode(
-        &any::WitType::Own(resource.to_string()),
-        &any::Value::Own(id),
-        &mut args,
-    );
+    // A handle is encoded as its id.
+    any::codec::leb(u64::from(id), &mut args);
     match mode() {
         Mode::Passthrough => {}
         Mode::Record => append(function, &args, &[]),
         Mode::Replay => {
             let describe = || format!("{drop}(own({id}))");
-            if let Err(message) = replayed(function, &args, describe, |_| Ok(())) {
+            let which = function as usize;
+            let replayed = replayed(function, &args, describe).and_then(|(event, result)| {
+                let drop_function = &crate::schema().functions[which];
+                crate::check_result(drop_function, &event[result..], which, describe)
+            });
+            if let Err(message) = replayed {
                 diverge_or_go_live(&message);
             }
         }

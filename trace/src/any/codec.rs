@@ -202,15 +202,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn leb(&mut self) -> Result<u64, String> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= ((byte & 0x7f) as u64) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err("an integer longer than 64 bits".into())
+        Ok(read_leb(self.bytes, &mut self.at)?)
     }
 
     fn int<T: TryFrom<u64>>(&mut self, what: &str) -> Result<T, String> {
@@ -352,7 +344,24 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(crate) fn leb(mut value: u64, out: &mut Vec<u8>) {
+/// Reads the LEB128 integer at `*at` of `bytes`, moving `at` past it.
+#[inline]
+pub fn read_leb(bytes: &[u8], at: &mut usize) -> Result<u64, &'static str> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at).ok_or("the value ends early")?;
+        *at += 1;
+        value |= ((byte & 0x7f) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err("an integer longer than 64 bits")
+}
+
+/// Appends `value` as LEB128.
+#[inline]
+pub fn leb(mut value: u64, out: &mut Vec<u8>) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -364,10 +373,12 @@ pub(crate) fn leb(mut value: u64, out: &mut Vec<u8>) {
     }
 }
 
-fn zigzag(value: i64) -> u64 {
+/// A signed integer as the unsigned one LEB128 holds.
+pub fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
-fn unzigzag(value: u64) -> i64 {
+/// The signed integer of [`zigzag`]'s unsigned one.
+pub fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
