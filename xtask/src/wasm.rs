@@ -28,18 +28,25 @@ const APT_PACKAGES: &[&str] = &[
 /// time, so `check-wasm` checks instead that the committed component was built from the
 /// sources as they are: `SOURCES_FILE` holds the digest of the sources it was built from and
 /// of the component itself, written by `build-wasm`.
-const SNAPSHOT_EXAMPLES: [&str; 3] = ["http_handler_js", "inputs_js", "inputs_python"];
+const SNAPSHOT_EXAMPLES: [&str; 4] = ["http_handler_js", "inputs_js", "inputs_python", "kv_python"];
+/// The examples whose builds also read the shared WIT of `examples/wit/deps`.
+const SHARED_WIT_EXAMPLES: [&str; 1] = ["kv_python"];
 const SOURCES_FILE: &str = "built-from.txt";
 
 /// `SOURCES_FILE` for `component`, built from example `name`: the SHA-256 of every source
-/// (the example's files, the shared ones, and the WASI WIT), then the component's.
+/// (the example's files, the shared ones, the WASI WIT and, for some, the shared WIT),
+/// then the component's.
 fn sources_fingerprint(root: &Path, name: &str, component: &[u8]) -> Result<String> {
     let mut files = Vec::new();
-    for dir in [
+    let mut dirs = vec![
         root.join("examples").join(name),
         root.join("examples/shared"),
         root.join("wit/deps"),
-    ] {
+    ];
+    if SHARED_WIT_EXAMPLES.contains(&name) {
+        dirs.push(root.join("examples/wit/deps"));
+    }
+    for dir in dirs {
         collect_files(&dir, &mut files)?;
     }
     files.sort();
