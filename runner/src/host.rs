@@ -426,13 +426,9 @@ impl<L: Log> Program<L> {
         let mut store = Store::new(self.pre.engine(), state(wasi, log, &self.providers));
         let instance = instantiate(self.pre.instance_pre(), &mut store)?;
         let command = Command::new(&mut store, &instance)?;
-        let result = command.wasi_cli_run().call_run(&mut store);
-        let outcome = match result {
-            Ok(Ok(())) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(0)),
-            Ok(Err(())) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(1)),
-            // A trapped instance cannot be entered to ask (see `Replayer::next_batch`).
-            Err(error) => outcome_of(error),
-        };
+        let returned = command.wasi_cli_run().call_run(&mut store);
+        let returned = returned.map(|result| if result.is_ok() { 0 } else { 1 });
+        let outcome = outcome(&mut store, &instance, returned, |state| &mut state.log);
         Ok((outcome, store.into_data().log))
     }
 }
@@ -511,10 +507,8 @@ impl<L: Log> Handler<L> {
         let result = proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, request, response);
-        let outcome = match result {
-            Ok(()) => take_back_unused(&mut store, &instance).map(|()| Outcome::Exit(0)),
-            Err(error) => outcome_of(error),
-        };
+        let returned = result.map(|()| 0);
+        let outcome = outcome(&mut store, &instance, returned, |state| &mut state.log);
         Ok((outcome, store.into_data().log))
     }
 }
@@ -528,10 +522,31 @@ fn instantiate<L: Log>(
         .context("instantiating the component")
 }
 
-/// When the guest's run has returned: gives the log back the events the interposer was
-/// handed but did not use (`rr:log/replay-state`), so that the end check starts at the
-/// first event the guest did not reach.
-fn take_back_unused<L: Log>(store: &mut Store<State<L>>, instance: &Instance) -> Result<()> {
+/// How the guest's run ended, given what the call of its export `returned` (the exit code
+/// its result means, or the error that stopped it): an exit or a trap, or the wasm-rr
+/// error (a divergence, a bad trace) that stopped it. When the guest returned, the log
+/// (`log` of the store's data) gets back the events the interposer was handed but did
+/// not use, so that a replay's end check starts at the first event the guest did not reach.
+pub fn outcome<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    returned: wasmtime::Result<i32>,
+    log: impl Fn(&mut T) -> &mut dyn rr::log::log::Host,
+) -> Result<Outcome> {
+    match returned {
+        Ok(code) => take_back_unused(store, instance, log).map(|()| Outcome::Exit(code)),
+        // A trapped instance cannot be entered to ask (see `Replayer::next_batch`).
+        Err(error) => outcome_of(error),
+    }
+}
+
+/// Gives the log back the events the interposer was handed but did not use
+/// (`rr:log/replay-state`).
+fn take_back_unused<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    log: impl Fn(&mut T) -> &mut dyn rr::log::log::Host,
+) -> Result<()> {
     let Some(interface) =
         instance.get_export_index(&mut *store, None, wasm_rr_composer::REPLAY_STATE)
     else {
@@ -545,7 +560,7 @@ fn take_back_unused<L: Log>(store: &mut Store<State<L>>, instance: &Instance) ->
     let unused_events = instance.get_typed_func::<(), (u32,)>(&mut *store, &unused_events)?;
     let (unused,) = unused_events.call(&mut *store, ())?;
     if unused > 0 {
-        rr::log::log::Host::give_back(&mut store.data_mut().log, unused)?;
+        log(store.data_mut()).give_back(unused)?;
     }
     Ok(())
 }

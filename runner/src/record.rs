@@ -2,11 +2,10 @@
 
 use crate::host::{self, Program};
 use crate::rr_log::{OnWriteFailure, Recorder};
-use crate::{app_identity, cli, composed_component, read_app, report, same_file, sha256_hex};
+use crate::{cli, composed_component, header, read_app, report, same_file, sha256_hex};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use wasm_rr_trace::file::{Creation, Format, TraceWriter};
-use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
 
 pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     if same_file(&args.trace, &args.run.app) {
@@ -17,12 +16,7 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     }
     // Everything that can fail before the run is tried before the trace file is touched.
     let app = read_app(&args.run.app)?;
-    let header = Header {
-        wasm_rr_trace: FORMAT_VERSION,
-        wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
-        app_sha256: app_identity(&app),
-        request: None,
-    };
+    let header = header(&app, None);
     let component = composed_component(
         &app,
         &sha256_hex(&app),
@@ -44,13 +38,8 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     let recorder = Recorder::new(writer, args.redacted_headers(), OnWriteFailure::StopTheRun);
     let signals = recorder.on_signal(&args.trace)?;
     let (outcome, recorder) = program.run(wasi, recorder)?;
-    let finished = match outcome {
-        Ok(outcome) => recorder.finish(outcome.clone()).map(|()| report(&outcome)),
-        // The trace still ends: with what stopped the run, or with why it could not.
-        Err(error) => recorder
-            .finish(Outcome::Trap(format!("{error:#}")))
-            .and(Err(error)),
-    };
+    // The trace ends either way: with how the run ended, or with what stopped it.
+    let finished = recorder.finish_run(outcome).map(|outcome| report(&outcome));
     signals.close();
     finished
 }

@@ -159,6 +159,17 @@ impl Recorder {
         lock(&self.state)
     }
 
+    /// [`Recorder::finish`] with how the run ended, or with the wasm-rr error that stopped
+    /// it, which is then returned: the trace ends either way.
+    pub fn finish_run(self, outcome: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+        match outcome {
+            Ok(outcome) => self.finish(outcome.clone()).map(|()| outcome),
+            Err(error) => self
+                .finish(Outcome::Trap(format!("{error:#}")))
+                .and(Err(error)),
+        }
+    }
+
     /// Writes what is queued and ends the trace with how the run ended. If a signal ended
     /// the trace first, this waits for [`Recorder::on_signal`] to end the process.
     pub fn finish(self, outcome: Outcome) -> anyhow::Result<()> {
