@@ -545,3 +545,52 @@ fn a_composed_handler_imports_what_the_app_needs_and_serves() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.ends_with(b"composed"));
 }
+
+#[test]
+fn a_handler_on_keyvalue_is_served_and_each_request_replays_without_it() {
+    let app = example("kv_handler");
+    // Nothing provides wasi:keyvalue: refused before serving, in one line.
+    let out = run(wasm_rr()
+        .arg("serve")
+        .arg(&app)
+        .args(["--addr", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("imports `wasi:keyvalue/store@0.2.0-draft`, which nothing provides"),
+        "{}",
+        stderr(&out)
+    );
+
+    let traces = tempfile::tempdir().unwrap();
+    let dir = traces.path().to_str().unwrap();
+    let args = [
+        "-S",
+        "keyvalue",
+        "-S",
+        "keyvalue-in-memory-data=visits:/a=41",
+        "--trace-dir",
+        dir,
+    ];
+    let served = Served::start(&app, &args);
+    // Each request starts from the given pairs, as under `wasmtime serve`.
+    let bodies = ["/a", "/b", "/a"].map(|path| {
+        let response = served.request("GET", path, &[], b"");
+        assert_eq!(response.status, 200, "{path}");
+        String::from_utf8(response.body).unwrap()
+    });
+    assert_eq!(
+        bodies,
+        ["/a: visit 42\n", "/b: visit 1\n", "/a: visit 42\n"]
+    );
+    drop(served);
+
+    let traces = files_in(traces.path());
+    assert_eq!(traces.len(), 3);
+    for (trace, body) in traces.iter().zip(bodies) {
+        let out = replay(&app, trace);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let expected = shown("200 OK", &[("content-type", "text/plain")], body.as_bytes());
+        assert_eq!(stdout(&out), String::from_utf8_lossy(&expected));
+    }
+}
