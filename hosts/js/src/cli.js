@@ -2,6 +2,7 @@
 // wasm-rr-node: record, replay or run a component composed by `wasm-rr compose` under Node.
 
 import { parseArgs } from "node:util";
+import { loadImports } from "./imports.js";
 import { EXIT_ERROR, main } from "./run.js";
 
 const USAGE = `usage: wasm-rr-node record COMPOSED.wasm TRACE.bin [options] [-- ARGS...]
@@ -11,6 +12,8 @@ const USAGE = `usage: wasm-rr-node record COMPOSED.wasm TRACE.bin [options] [-- 
 options:
   --dir HOST[::GUEST]  preopen a host directory (record, run)
   --env NAME[=VALUE]   set an environment variable, or pass on the host's (record, run)
+  --imports FILE.js    an ES module whose default export (or \`imports\`) provides the app's
+                       imports beyond WASI, keyed by interface (record, run)
   --argv0 NAME         the guest's argv[0] (default: the file name of COMPOSED.wasm)
   --transpiled DIR     the jco output of COMPOSED.wasm (\`jco transpile -I async --name app\`),
                        instead of transpiling it into ~/.cache/wasm-rr-node
@@ -31,6 +34,7 @@ async function cli(argv) {
       options: {
         dir: { type: "string", multiple: true, default: [] },
         env: { type: "string", multiple: true, default: [] },
+        imports: { type: "string" },
         argv0: { type: "string" },
         transpiled: { type: "string" },
         force: { type: "boolean", default: false },
@@ -66,6 +70,16 @@ async function cli(argv) {
     const [host, guest = host] = spec.split("::");
     dirs[guest] = host;
   }
+  // A replay calls none of the imports beyond WASI: it does not load them.
+  let imports = {};
+  if (values.imports !== undefined && mode !== "replay") {
+    try {
+      imports = await loadImports(values.imports);
+    } catch (error) {
+      process.stderr.write(`wasm-rr: error: ${values.imports}: ${error.message.split("\n")[0]}\n`);
+      return EXIT_ERROR;
+    }
+  }
   return main({
     mode,
     wasm,
@@ -74,6 +88,7 @@ async function cli(argv) {
     argv0: values.argv0,
     env,
     dirs,
+    imports,
     transpiled: values.transpiled,
     force: values.force,
   });

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { identity } from "./identity.js";
+import { customImports } from "./imports.js";
 import { logImports, Passthrough, Recorder, RecordingEnded, RecordError, Replayer, ReplayError } from "./rr-log.js";
 import { exitStatus, TraceError, TraceReader, TraceWriter } from "./trace.js";
 
@@ -94,8 +95,9 @@ function isHostError(error) {
 /**
  * Runs the composed component in `transpiled` (a jco output dir) with `log`, and returns
  * the guest's outcome, `{exit}` or `{trap}`; throws this host's own errors (a divergence).
+ * `custom` is its imports beyond WASI and `rr:log`, as {@link customImports} gives them.
  */
-export async function runGuest({ transpiled, log, args = [], env = {}, dirs = {} }) {
+export async function runGuest({ transpiled, log, custom = {}, args = [], env = {}, dirs = {} }) {
   const { WASIShim } = await preview2Shim();
   const replaying = log.getMode() === "replay";
   // As `wasm-rr replay`: a replay reaches no host resource; stdout and stderr are real.
@@ -110,6 +112,7 @@ export async function runGuest({ transpiled, log, args = [], env = {}, dirs = {}
     },
   };
   imports["rr:log/log"] = logImports(log);
+  Object.assign(imports, custom);
   const { instantiate } = await import(pathToFileURL(path.join(transpiled, "app.js")).href);
   const instance = await instantiate(undefined, imports);
   const run = instance.run ?? instance["wasi:cli/run@0.2.12"];
@@ -132,11 +135,16 @@ export async function runGuest({ transpiled, log, args = [], env = {}, dirs = {}
 
 /**
  * `record`, `replay` or `run` (passthrough) the composed component `wasm` as the
- * `wasm-rr` command does; writes errors as it does and returns the exit status.
+ * `wasm-rr` command does; writes errors as it does and returns the exit status. `imports`
+ * provides the app's imports beyond WASI when recording or passing through (see
+ * {@link customImports}); a replay needs none.
  */
-export async function main({ mode, wasm, trace, args = [], argv0, env = {}, dirs = {}, transpiled, force }) {
+export async function main({ mode, wasm, trace, args = [], argv0, env = {}, dirs = {}, imports = {}, transpiled, force }) {
   let log;
+  let custom;
   try {
+    // Before the trace is opened: a recording that lacks an import writes none.
+    custom = customImports(fs.readFileSync(wasm), imports, mode);
     log = openLog({ mode, wasm, trace, force });
     transpiled ??= transpile(wasm);
   } catch (error) {
@@ -145,7 +153,7 @@ export async function main({ mode, wasm, trace, args = [], argv0, env = {}, dirs
   const argv = [argv0 ?? path.basename(wasm), ...args];
   let outcome;
   try {
-    outcome = await runGuest({ transpiled, log, args: argv, env, dirs });
+    outcome = await runGuest({ transpiled, log, custom, args: argv, env, dirs });
   } catch (error) {
     if (mode === "record") {
       // The trace still ends, with what stopped the run.
