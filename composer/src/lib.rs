@@ -327,7 +327,7 @@ fn compose_with_log(
                 format!("wiring the app's import `{import}` to the generic interposer")
             })?;
         }
-        plug_providers(&mut graph, providers, &generic.interfaces, node)?;
+        plug_providers(&mut graph, providers, &generic.imports, node)?;
         wire(&mut graph, (interposer_node, REPLAY_EVENTS), node)?;
         Some((node, generic))
     };
@@ -370,10 +370,10 @@ fn compose_with_log(
             }
             // Replay touches no host resource: the generic interposer's imports trap.
             if let Some((node, generic)) = &mut generic {
-                let stub = trapping_stub(&mut generic.resolve, generic.world, &generic.interfaces)
+                let stub = trapping_stub(&mut generic.resolve, generic.world, &generic.imports)
                     .context("building the stub for the generic interposer's imports")?;
                 let stub_node = instantiate_bytes(&mut graph, "wasm-rr:generic-stub", stub)?;
-                for import in &generic.interfaces {
+                for import in &generic.imports {
                     wire(&mut graph, (stub_node, import), *node)?;
                 }
             }
@@ -536,21 +536,27 @@ fn trapping_stub(
     component_from_core(&module)
 }
 
-/// A world exporting the given interfaces of the interposer's world; the interfaces they
-/// depend on, if not among them, become its imports.
+/// A world exporting the given imports of the interposer's world (interfaces, and
+/// functions at its root); the interfaces they depend on, if not among them, become its
+/// imports.
 fn stub_world(
     resolve: &mut Resolve,
     interposer_world: WorldId,
-    interfaces: &[String],
+    imports: &[String],
 ) -> Result<WorldId> {
     let mut exports = Vec::new();
+    let mut functions = Vec::new();
     for (key, item) in &resolve.worlds[interposer_world].imports {
-        if let (WorldKey::Interface(id), WorldItem::Interface { .. }) = (key, item) {
-            if let Some(name) = resolve.id_of(*id) {
-                if interfaces.contains(&name) {
+        match (key, item) {
+            (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
+                if let Some(name) = resolve.id_of(*id).filter(|name| imports.contains(name)) {
                     exports.push(name);
                 }
             }
+            (WorldKey::Name(name), WorldItem::Function(function)) if imports.contains(name) => {
+                functions.push(function.clone());
+            }
+            _ => {}
         }
     }
     let body: String = exports
@@ -559,5 +565,12 @@ fn stub_world(
         .collect();
     let source = format!("package wasm-rr:stub;\n\nworld stub {{\n{body}}}\n");
     let package = resolve.push_str("stub.wit", &source)?;
-    resolve.select_world(&[package], Some("stub"))
+    let world = resolve.select_world(&[package], Some("stub"))?;
+    for function in functions {
+        let key = WorldKey::Name(function.name.clone());
+        resolve.worlds[world]
+            .exports
+            .insert(key, WorldItem::Function(function));
+    }
+    Ok(world)
 }

@@ -67,4 +67,5 @@ fn main() {
     println!("labeled empty: {}", tally::make_labeled("", 1).is_none());
     println!("finish: {}", Counter::finish(fork));
     println!("counter: {}", counter.add(0));
+    println!("distance: {}", distance(3, 4));
 }

@@ -21,6 +21,14 @@ fn below(n: u64) -> u64 {
     get_random_u64() % n.max(1)
 }
 
+impl Guest for Provider {
+    /// The distance, and up to a tenth of noise.
+    fn distance(x: i32, y: i32) -> f64 {
+        let exact = (f64::from(x).powi(2) + f64::from(y).powi(2)).sqrt();
+        exact + below(100) as f64 / 1000.0
+    }
+}
+
 impl host::Guest for Provider {
     fn roll(sides: u32) -> u32 {
         1 + below(sides as u64) as u32
