@@ -20,14 +20,18 @@ mod bindings {
     });
 }
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
-use wasm_rr_trace::any::{codec, text, Function, Schema, WitType};
+use wasm_rr_trace::any::{codec, policy, text, Function, Schema, WitType};
+use wasm_rr_trace::Redaction;
 
 /// The interposed functions, made once from the glue's tables.
 struct Interposed {
     schema: Schema,
     /// For each function: whether its result may hold handles.
     result_handles: Vec<bool>,
+    /// For each function: where its secrets are, if it has any (see `policy`).
+    secrets: Vec<Option<&'static policy::Secrets>>,
 }
 
 fn interposed() -> &'static Interposed {
@@ -39,9 +43,15 @@ fn interposed() -> &'static Interposed {
             .iter()
             .map(|function| function.result.as_ref().is_some_and(WitType::has_handles))
             .collect();
+        let secrets = schema
+            .functions
+            .iter()
+            .map(|function| policy::secrets_of(&function.name))
+            .collect();
         Interposed {
             schema,
             result_handles,
+            secrets,
         }
     })
 }
@@ -70,9 +80,38 @@ fn interpose(cx: &mut dylib::Call, which: usize) {
     cx.pop_what_was_pushed();
     dylib::call_import(cx, dylib::world().import_of_export[which]);
     if mode == log::Mode::Record {
-        log::append(which as u32, cx.popped(), cx.pushed());
+        let result = match interposed().secrets[which] {
+            Some(rule) => without_secrets(function, rule, cx.popped(), cx.pushed()),
+            None => Cow::Borrowed(cx.pushed()),
+        };
+        log::append(which as u32, cx.popped(), &result);
     }
     cx.pop_what_was_pushed();
+}
+
+/// `result` (encoded) of a call of `function` with `args` (encoded), as the trace keeps it:
+/// with the secrets that `rule` finds in it hashed.
+fn without_secrets<'r>(
+    function: &Function,
+    rule: &policy::Secrets,
+    args: &[u8],
+    result: &'r [u8],
+) -> Cow<'r, [u8]> {
+    let (Some(ty), Ok(mut args)) = (&function.result, codec::decode_all(&function.params, args))
+    else {
+        return Cow::Borrowed(result);
+    };
+    let Ok(mut value) = codec::decode(ty, result) else {
+        return Cow::Borrowed(result);
+    };
+    let key = log::secrets_key();
+    let hash = |name: &[u8], value: &[u8]| Redaction::hash(&key, name, value);
+    if !policy::hide_secrets(rule, function, &mut args, &mut value, hash) {
+        return Cow::Borrowed(result);
+    }
+    let mut hidden = Vec::new();
+    codec::encode(ty, &value, &mut hidden);
+    Cow::Owned(hidden)
 }
 
 /// `function(args)` in WIT value syntax, its arguments encoded.

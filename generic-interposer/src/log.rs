@@ -38,6 +38,19 @@ pub fn mode() -> Mode {
     })
 }
 
+/// The key under which this recording hashes secrets (see `policy`): the host's, asked
+/// once. It is not in the trace: a replay gives the guest the hashes the trace holds.
+pub fn secrets_key() -> Vec<u8> {
+    thread_local! {
+        static KEY: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+    }
+    KEY.with(|key| {
+        key.borrow_mut()
+            .get_or_insert_with(|| host::http_redaction().key)
+            .clone()
+    })
+}
+
 /// Appends a call of function `function` (encoded arguments and result), after the
 /// schema if it is the first.
 pub fn append(function: u32, args: &[u8], result: &[u8]) {

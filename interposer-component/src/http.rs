@@ -21,8 +21,6 @@ use crate::io::{plain_failure, InputStream, OutputStream, Pollable};
 use crate::log::{made_in_replay, recorded, recorded_redacted};
 use crate::results::{creating, creating_in_every_mode, guest, traced};
 use crate::Interposer;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::cell::{Cell, RefCell};
 mod serve;
 
@@ -114,16 +112,8 @@ fn redacted(
         if !redacts(&name) {
             return (name, value);
         }
-        // HMAC takes keys of any length.
-        let mut mac = <Hmac<Sha256>>::new_from_slice(redaction.key.as_bytes()).expect("any key");
-        mac.update(name.as_bytes());
-        mac.update(b":");
-        mac.update(&value.0);
-        let hash = hex(&mac.finalize().into_bytes()[..16]);
-        (
-            name,
-            Bytes::from(format!("{}{hash}", Redaction::MARKER).into_bytes()),
-        )
+        let hash = Redaction::hash(redaction.key.as_bytes(), name.as_bytes(), &value.0);
+        (name, Bytes::from(hash.into_bytes()))
     });
     hashed.collect()
 }

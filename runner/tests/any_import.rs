@@ -131,6 +131,39 @@ fn keyvalue_and_config_are_recorded_and_replayed_with_neither() {
     assert_eq!(stdout(&replayed), stdout(&out));
 }
 
+/// Configuration variables whose names say they are secrets are kept in the trace as a
+/// keyed hash, in JSON and binary alike (the policy table, `trace::any::policy`); the
+/// others as they are.
+#[test]
+fn secrets_in_configuration_stay_out_of_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = example("kv_app");
+    for name in ["kv.json", "kv.bin"] {
+        let trace = dir.path().join(name);
+        let out = run(wasm_rr()
+            .arg("record")
+            .arg(&app)
+            .args(["-S", "keyvalue", "-S", "config"])
+            .args(["-S", "config-var=greeting=hello"])
+            .args(["-S", "config-var=DB_PASSWORD=hunter2-s3cr3t"])
+            .arg("-t")
+            .arg(&trace));
+        assert!(out.status.success(), "record: {}", stderr(&out));
+        assert!(stdout(&out).starts_with("config: 2 variables, greeting \"hello\"\n"));
+        let held = std::fs::read(&trace).unwrap();
+        let holds = |text: &str| {
+            held.windows(text.len())
+                .any(|window| window == text.as_bytes())
+        };
+        assert!(!holds("hunter2-s3cr3t"), "{name} holds the secret");
+        assert!(holds("wasm-rr-redacted:") && holds("hello"), "{name}");
+
+        let replayed = replay(&app, &trace);
+        assert!(replayed.status.success(), "replay: {}", stderr(&replayed));
+        assert_eq!(stdout(&replayed), stdout(&out));
+    }
+}
+
 /// An import that nothing provides is one line naming it and the ways to provide it; so
 /// is a provider that provides nothing the app imports.
 #[test]

@@ -202,6 +202,23 @@ pub struct Redaction {
 impl Redaction {
     /// What a redacted value starts with, before the hex of its hash.
     pub const MARKER: &'static str = "wasm-rr-redacted:";
+
+    /// What the trace keeps of the secret `value` named `name`: [`Redaction::MARKER`], then
+    /// the hex of its HMAC-SHA-256 under `key` (of any length), cut to 128 bits.
+    pub fn hash(key: &[u8], name: &[u8], value: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let Ok(mut mac) = <Hmac<sha2::Sha256>>::new_from_slice(key) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(name);
+        mac.update(b":");
+        mac.update(value);
+        let hash: String = mac.finalize().into_bytes()[..16]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        format!("{}{hash}", Redaction::MARKER)
+    }
 }
 
 /// The result of a `wasi:http` function that fails with an `error-code`.

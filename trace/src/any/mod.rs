@@ -11,6 +11,7 @@
 pub mod codec;
 #[cfg(feature = "file")]
 pub mod json;
+pub mod policy;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
