@@ -10,7 +10,7 @@
 //!    guest [`crate::host::replay_wasi`]: stdout and stderr alone;
 //! 4. call the component's export, then [`outcome`] and [`Session::finish`].
 
-use crate::host::rr::log::log::{self as rr_log, Host, Mode, Redaction};
+use crate::host::rr::log::log::{self as rr_log, Host};
 use crate::rr_log::{OnWriteFailure, Recorder, Replayer};
 use anyhow::Result;
 use std::path::Path;
@@ -113,32 +113,4 @@ pub fn outcome<T>(
     crate::host::outcome(store, instance, returned, |data| session(data).host())
 }
 
-impl Host for &mut Session {
-    fn get_mode(&mut self) -> wasmtime::Result<Mode> {
-        self.host().get_mode()
-    }
-
-    fn append(&mut self, event: Vec<u8>) -> wasmtime::Result<()> {
-        self.host().append(event)
-    }
-
-    fn http_redaction(&mut self) -> wasmtime::Result<Redaction> {
-        self.host().http_redaction()
-    }
-
-    fn next_batch(&mut self) -> wasmtime::Result<Vec<u8>> {
-        self.host().next_batch()
-    }
-
-    fn give_back(&mut self, events: u32) -> wasmtime::Result<()> {
-        self.host().give_back(events)
-    }
-
-    fn diverged(&mut self, message: String) -> wasmtime::Result<()> {
-        self.host().diverged(message)
-    }
-
-    fn output_differs(&mut self, message: String) -> wasmtime::Result<()> {
-        self.host().output_differs(message)
-    }
-}
+crate::rr_log::delegate_to_host!(&mut Session);

@@ -43,6 +43,45 @@ fn redaction(headers: Vec<String>) -> Result<Redaction> {
     Ok(Redaction { headers, key })
 }
 
+/// `rr:log` for a type whose `host(&mut self) -> &mut dyn Host` picks, call by call, the
+/// log that serves it (a request's recorder or passthrough, an embedder's session).
+macro_rules! delegate_to_host {
+    ($ty:ty) => {
+        impl $crate::host::rr::log::log::Host for $ty {
+            fn get_mode(&mut self) -> wasmtime::Result<$crate::host::rr::log::log::Mode> {
+                self.host().get_mode()
+            }
+
+            fn append(&mut self, event: Vec<u8>) -> wasmtime::Result<()> {
+                self.host().append(event)
+            }
+
+            fn http_redaction(
+                &mut self,
+            ) -> wasmtime::Result<$crate::host::rr::log::log::Redaction> {
+                self.host().http_redaction()
+            }
+
+            fn next_batch(&mut self) -> wasmtime::Result<Vec<u8>> {
+                self.host().next_batch()
+            }
+
+            fn give_back(&mut self, events: u32) -> wasmtime::Result<()> {
+                self.host().give_back(events)
+            }
+
+            fn diverged(&mut self, message: String) -> wasmtime::Result<()> {
+                self.host().diverged(message)
+            }
+
+            fn output_differs(&mut self, message: String) -> wasmtime::Result<()> {
+                self.host().output_differs(message)
+            }
+        }
+    };
+}
+pub(crate) use delegate_to_host;
+
 fn outside(mode: &str, call: &str) -> wasmtime::Error {
     RecordError(format!("the interposer called {call} in {mode} mode")).into()
 }

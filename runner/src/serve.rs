@@ -2,7 +2,7 @@
 //! an instance of its own, and (with `--trace-dir`) recorded into a trace of its own.
 
 use crate::cli::{self, GuestOptions};
-use crate::host::rr::log::log::{Host, Mode, Redaction};
+use crate::host::rr::log::log::Host;
 use crate::host::{self, Handler, Log, Refused};
 use crate::rr_log::{Interrupter, OnWriteFailure, Passthrough, Recorder};
 use crate::{app_identity, composed_component, read_app, sha256_hex};
@@ -326,35 +326,7 @@ impl RequestLog {
     }
 }
 
-impl Host for RequestLog {
-    fn get_mode(&mut self) -> wasmtime::Result<Mode> {
-        self.host().get_mode()
-    }
-
-    fn append(&mut self, event: Vec<u8>) -> wasmtime::Result<()> {
-        self.host().append(event)
-    }
-
-    fn http_redaction(&mut self) -> wasmtime::Result<Redaction> {
-        self.host().http_redaction()
-    }
-
-    fn next_batch(&mut self) -> wasmtime::Result<Vec<u8>> {
-        self.host().next_batch()
-    }
-
-    fn give_back(&mut self, events: u32) -> wasmtime::Result<()> {
-        self.host().give_back(events)
-    }
-
-    fn diverged(&mut self, message: String) -> wasmtime::Result<()> {
-        self.host().diverged(message)
-    }
-
-    fn output_differs(&mut self, message: String) -> wasmtime::Result<()> {
-        self.host().output_differs(message)
-    }
-}
+crate::rr_log::delegate_to_host!(RequestLog);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
