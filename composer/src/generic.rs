@@ -251,30 +251,13 @@ fn unsupported(resolve: &Resolve, ty: &Type) -> Option<&'static str> {
 }
 
 fn unsupported_def(resolve: &Resolve, id: TypeId) -> Option<&'static str> {
-    let all = |types: &mut dyn Iterator<Item = &Type>| {
-        let mut found = None;
-        for ty in types {
-            found = found.or_else(|| unsupported(resolve, ty));
-        }
-        found
-    };
     match &resolve.types[id].kind {
-        TypeDefKind::Record(record) => all(&mut record.fields.iter().map(|field| &field.ty)),
-        TypeDefKind::Tuple(tuple) => all(&mut tuple.types.iter()),
-        TypeDefKind::Variant(variant) => {
-            all(&mut variant.cases.iter().filter_map(|case| case.ty.as_ref()))
-        }
-        TypeDefKind::Option(ty) | TypeDefKind::List(ty) | TypeDefKind::Type(ty) => {
-            unsupported(resolve, ty)
-        }
-        TypeDefKind::Result(result) => all(&mut result.ok.iter().chain(result.err.iter())),
-        TypeDefKind::Handle(_) | TypeDefKind::Resource => None,
         TypeDefKind::Flags(flags) if flags.flags.len() > 32 => Some("flags of more than 32 names"),
-        TypeDefKind::Flags(_) | TypeDefKind::Enum(_) => None,
         TypeDefKind::Future(_) => Some("a future"),
         TypeDefKind::Stream(_) => Some("a stream"),
         TypeDefKind::FixedLengthList(..) => Some("a fixed-length list"),
         TypeDefKind::Map(..) => Some("a map"),
         TypeDefKind::Unknown => Some("an unknown type"),
+        kind => parts(kind).find_map(|ty| unsupported(resolve, &ty)),
     }
 }

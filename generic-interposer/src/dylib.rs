@@ -16,16 +16,9 @@ pub struct World {
     /// For each export, the import of the same interface and function.
     pub import_of_export: Vec<usize>,
     pub resources: &'static [abi::Resource],
-    /// Each resource by `interface#name`: its index as imported (the host's) and as
-    /// exported (the generic interposer's own, whose handles the app holds).
-    pub resource_sides: std::collections::HashMap<String, Sides>,
-}
-
-/// A resource's two sides (indexes into [`World::resources`]).
-#[derive(Default, Clone, Copy, Debug)]
-pub struct Sides {
-    pub import: Option<usize>,
-    pub export: Option<usize>,
+    /// For each resource, the host's (imported) resource of the same interface and name:
+    /// the one that an exported resource, whose handles the app holds, stands for.
+    pub import_of_resource: Vec<Option<usize>>,
 }
 
 // SAFETY: wasm32-unknown-unknown has one thread; the tables are never written.
@@ -212,27 +205,24 @@ extern "C" fn wit_dylib_initialize(wit: *const Wit) {
         })
         .collect();
     let resources = abi::table(wit.resources, wit.num_resources);
-    let mut resource_sides = std::collections::HashMap::<String, Sides>::new();
-    for (index, resource) in resources.iter().enumerate() {
-        let name = format!(
-            "{}#{}",
-            abi::name(resource.interface),
-            abi::name(resource.name)
-        );
-        let sides = resource_sides.entry(name).or_default();
-        if resource.new.is_some() {
-            sides.export = Some(index);
-        } else {
-            sides.import = Some(index);
-        }
-    }
+    let import_of_resource = resources
+        .iter()
+        .map(|resource| {
+            let (interface, name) = (abi::name(resource.interface), abi::name(resource.name));
+            resources.iter().position(|import| {
+                import.new.is_none()
+                    && abi::name(import.interface) == interface
+                    && abi::name(import.name) == name
+            })
+        })
+        .collect();
     let _ = WORLD.set(World {
         wit,
         imports,
         exports,
         import_of_export,
         resources,
-        resource_sides,
+        import_of_resource,
     });
 }
 

@@ -24,13 +24,6 @@ thread_local! {
     static RESOURCES: RefCell<Vec<Resource>> = const { RefCell::new(Vec::new()) };
 }
 
-fn sides(resource: &str) -> crate::dylib::Sides {
-    match world().resource_sides.get(resource) {
-        Some(sides) => *sides,
-        None => fail(&format!("no such resource: {resource}")),
-    }
-}
-
 /// The glue's resource type `ty`: the interposer's own (exported; the app holds its
 /// handles, and it has `new`), or the host's (imported).
 fn resource(ty: usize) -> &'static crate::abi::Resource {
@@ -184,13 +177,12 @@ pub fn dropped(ty: usize, rep: usize) {
     let Some(host) = host else {
         return;
     };
-    let name = resource_name(ty);
-    let import = sides(&name).import;
+    let import = world().import_of_resource.get(ty).copied().flatten();
     if let (Some(host), Some(import)) = (host, import) {
         if let Some(drop) = world().resources[import].drop {
             // SAFETY: the glue's `[resource-drop]` of the host's resource, dropped once.
             unsafe { drop(host) };
         }
     }
-    log::dropped(&name, id);
+    log::dropped(ty, id);
 }

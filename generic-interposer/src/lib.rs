@@ -32,6 +32,9 @@ struct Interposed {
     result_handles: Vec<bool>,
     /// For each function: where its secrets are, if it has any (see `policy`).
     secrets: Vec<Option<&'static policy::Secrets>>,
+    /// For each resource type of the glue whose handles the app holds: its drop's index
+    /// in the schema.
+    drops: Vec<Option<u32>>,
 }
 
 fn interposed() -> &'static Interposed {
@@ -48,10 +51,25 @@ fn interposed() -> &'static Interposed {
             .iter()
             .map(|function| policy::secrets_of(&function.name))
             .collect();
+        let drops = dylib::world()
+            .resources
+            .iter()
+            .map(|resource| {
+                let (interface, name) = (abi::name(resource.interface), abi::name(resource.name));
+                let drop = schema::drop_name(interface, name);
+                // Only the exported side, which has `new`, is the app's.
+                resource
+                    .new
+                    .is_some()
+                    .then(|| schema.index_of(&drop))
+                    .flatten()
+            })
+            .collect();
         Interposed {
             schema,
             result_handles,
             secrets,
+            drops,
         }
     })
 }
@@ -59,6 +77,11 @@ fn interposed() -> &'static Interposed {
 /// The schema of the interposed functions.
 fn schema() -> &'static Schema {
     &interposed().schema
+}
+
+/// The index in the schema of the drop of resource type `ty`, whose handles the app holds.
+fn drop_function(ty: usize) -> Option<u32> {
+    interposed().drops.get(ty).copied().flatten()
 }
 
 /// Export `which` was called: its arguments are pushed on `cx`, encoded.

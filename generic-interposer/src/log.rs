@@ -100,13 +100,11 @@ pub fn replayed(
     }
 }
 
-/// The app dropped its handle of resource `id` (`interface#name`): the drop is recorded,
-/// or checked in replay.
-pub fn dropped(resource: &str, id: u32) {
-    let (interface, name) = resource.rsplit_once('#').unwrap_or(("", resource));
-    let drop = crate::schema::drop_name(interface, name);
-    let Some(function) = crate::schema().index_of(&drop) else {
-        crate::dylib::fail(&format!("{drop} is not in the schema"));
+/// The app dropped its handle of resource `id`, of resource type `ty`: the drop is
+/// recorded, or checked in replay.
+pub fn dropped(ty: usize, id: u32) {
+    let Some(function) = crate::drop_function(ty) else {
+        crate::dylib::fail("a drop of a resource whose drop is not in the schema");
     };
     let mut args = Vec::new();
     // A handle is encoded as its id.
@@ -115,11 +113,11 @@ pub fn dropped(resource: &str, id: u32) {
         Mode::Passthrough => {}
         Mode::Record => append(function, &args, &[]),
         Mode::Replay => {
-            let describe = || format!("{drop}(own({id}))");
             let which = function as usize;
+            let drop = &crate::schema().functions[which];
+            let describe = || format!("{}(own({id}))", drop.name);
             let replayed = replayed(function, &args, describe).and_then(|(event, result)| {
-                let drop_function = &crate::schema().functions[which];
-                crate::check_result(drop_function, &event[result..], which, describe)
+                crate::check_result(drop, &event[result..], which, describe)
             });
             if let Err(message) = replayed {
                 diverge_or_go_live(&message);
@@ -149,11 +147,10 @@ fn check_schema(describe: &impl Fn() -> String) -> Result<(), String> {
 /// An event the trace holds, for messages: a generic call by this interposer's schema,
 /// which the trace's was checked to be.
 fn describe_event(event: &[u8]) -> String {
-    let calls = any::Calls {
-        schema: Some(crate::schema().clone()),
-    };
     match Event::decode(event) {
-        Ok(event) => calls.describe(&event).unwrap_or_else(|| event.describe()),
+        Ok(event) => crate::schema()
+            .describe(&event)
+            .unwrap_or_else(|| event.describe()),
         Err(e) => format!("an event this interposer cannot read ({e})"),
     }
 }

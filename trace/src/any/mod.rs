@@ -177,13 +177,16 @@ impl Calls {
         Ok(())
     }
 
+    /// The schema, once seen.
+    fn schema(&self) -> Result<&Schema, String> {
+        self.schema
+            .as_ref()
+            .ok_or_else(|| "a generic call before the schema of generic calls".into())
+    }
+
     /// Checks the values of `call` against the schema, building none.
     pub fn check(&self, call: &crate::GenericCall) -> Result<(), String> {
-        let schema = self
-            .schema
-            .as_ref()
-            .ok_or("a generic call before the schema of generic calls")?;
-        let function = schema.function(call.function)?;
+        let function = self.schema()?.function(call.function)?;
         codec::check_all(&function.params, &call.args.0)
             .map_err(|e| format!("{}: its arguments: {e}", function.name))?;
         match &function.result {
@@ -195,12 +198,15 @@ impl Calls {
     }
 
     /// The values of `call`, by the schema.
-    pub fn decode<'a>(&'a self, call: &crate::GenericCall) -> Result<DecodedCall<'a>, String> {
-        let schema = self
-            .schema
-            .as_ref()
-            .ok_or("a generic call before the schema of generic calls")?;
-        let function = schema.function(call.function)?;
+    pub fn decode(&self, call: &crate::GenericCall) -> Result<DecodedCall<'_>, String> {
+        self.schema()?.decode(call)
+    }
+}
+
+impl Schema {
+    /// The values of `call`, by this schema.
+    pub fn decode(&self, call: &crate::GenericCall) -> Result<DecodedCall<'_>, String> {
+        let function = self.function(call.function)?;
         let args = codec::decode_all(&function.params, &call.args.0)
             .map_err(|e| format!("{}: its arguments: {e}", function.name))?;
         let result = match &function.result {
@@ -218,8 +224,8 @@ impl Calls {
         })
     }
 
-    /// `interface#function(args) -> result` in WIT value syntax, for `inspect` and
-    /// messages; `None` for other events.
+    /// `interface#function(args) -> result` in WIT value syntax, for messages; `None` for
+    /// other events.
     pub fn describe(&self, event: &crate::Event) -> Option<String> {
         let crate::Event::GenericCall(call) = event else {
             return None;
@@ -285,5 +291,29 @@ impl WitType {
                 .any(|ty| ty.as_ref().is_some_and(|ty| ty.has_handles())),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Call, GenericCall};
+
+    /// The borrowed wire form is the derived one, and reads back into its parts.
+    #[test]
+    fn a_generic_call_encoded_from_parts_is_the_call_encoded() {
+        let call = GenericCall {
+            function: 3,
+            args: crate::Bytes::from(vec![1, 2, 3]),
+            result: crate::Bytes::from(vec![200; 300]),
+        };
+        let mut from_parts = Vec::new();
+        GenericCall::encode_parts(3, &call.args.0, &call.result.0, &mut from_parts);
+        let mut derived = Vec::new();
+        call.encode(&mut derived);
+        assert_eq!(from_parts, derived);
+        assert_eq!(
+            GenericCall::parts_of(&derived),
+            Some((3, &call.args.0[..], &call.result.0[..]))
+        );
     }
 }
