@@ -35,7 +35,7 @@ impl Session {
     /// application has it, before [`crate::compose`]: the trace names it, and a replay
     /// checks it is given the same.
     pub fn record(app: &[u8], trace: &Path) -> Result<Session> {
-        let header = crate::header(app, None);
+        let header = crate::header(crate::app_identity(app), None);
         let writer =
             TraceWriter::create(trace, &header, Format::for_path(trace), Creation::Replace)?;
         let recorder = Recorder::new(writer, Vec::new(), OnWriteFailure::StopTheRun);

@@ -200,12 +200,13 @@ fn with_identity_of(app: &[u8], component: Vec<u8>) -> Vec<u8> {
     wasm_rr_composer::with_identity(component, &identity.to_string())
 }
 
-/// The header of a trace of `app`, recorded now by this version (of an HTTP `request`).
-fn header(app: &[u8], request: Option<String>) -> wasm_rr_trace::Header {
+/// The header of a trace of the app whose identity is `app_sha256` ([`app_identity`]),
+/// recorded now by this version (of an HTTP `request`).
+fn header(app_sha256: String, request: Option<String>) -> wasm_rr_trace::Header {
     wasm_rr_trace::Header {
         wasm_rr_trace: wasm_rr_trace::FORMAT_VERSION,
         wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
-        app_sha256: app_identity(app),
+        app_sha256,
         request,
     }
 }

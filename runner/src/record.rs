@@ -2,7 +2,9 @@
 
 use crate::host::{self, Program};
 use crate::rr_log::{OnWriteFailure, Recorder};
-use crate::{cli, composed_component, header, read_app, report, same_file, sha256_hex};
+use crate::{
+    app_identity, cli, composed_component, header, read_app, report, same_file, sha256_hex,
+};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use wasm_rr_trace::file::{Creation, Format, TraceWriter};
@@ -16,7 +18,7 @@ pub fn record(args: &cli::RecordArgs) -> Result<ExitCode> {
     }
     // Everything that can fail before the run is tried before the trace file is touched.
     let app = read_app(&args.run.app)?;
-    let header = header(&app, None);
+    let header = header(app_identity(&app), None);
     let component = composed_component(
         &app,
         &sha256_hex(&app),

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wasm_rr_trace::file::{Creation, Format, TraceWriter};
-use wasm_rr_trace::{Header, Outcome, FORMAT_VERSION};
+use wasm_rr_trace::Outcome;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
@@ -187,12 +187,8 @@ impl RequestLogs for Traces {
             .uri()
             .path_and_query()
             .map_or("/", |path| path.as_str());
-        let header = Header {
-            wasm_rr_trace: FORMAT_VERSION,
-            wasm_rr_version: env!("CARGO_PKG_VERSION").into(),
-            app_sha256: self.app_sha256.clone(),
-            request: Some(format!("{} {line}", request.method())),
-        };
+        let request_line = format!("{} {line}", request.method());
+        let header = crate::header(self.app_sha256.clone(), Some(request_line));
         let writer = match TraceWriter::create(&path, &header, self.format, Creation::New) {
             Ok(writer) => writer,
             Err(error) => {
