@@ -32,6 +32,8 @@ struct Interposed {
     result_handles: Vec<bool>,
     /// For each function: where its secrets are, if it has any (see `policy`).
     secrets: Vec<Option<&'static policy::Secrets>>,
+    /// For each function: whether it ends the run instead of returning (see `policy`).
+    ends_the_run: Vec<bool>,
     /// For each resource type of the glue whose handles the app holds: its drop's index
     /// in the schema.
     drops: Vec<Option<u32>>,
@@ -51,6 +53,11 @@ fn interposed() -> &'static Interposed {
             .iter()
             .map(|function| policy::secrets_of(&function.name))
             .collect();
+        let ends_the_run = schema
+            .functions
+            .iter()
+            .map(|function| policy::ends_the_run(&function.name))
+            .collect();
         let drops = dylib::world()
             .resources
             .iter()
@@ -69,6 +76,7 @@ fn interposed() -> &'static Interposed {
             schema,
             result_handles,
             secrets,
+            ends_the_run,
             drops,
         }
     })
@@ -88,6 +96,11 @@ fn drop_function(ty: usize) -> Option<u32> {
 fn interpose(cx: &mut dylib::Call, which: usize) {
     let function = &schema().functions[which];
     let mode = log::mode();
+    if interposed().ends_the_run[which] {
+        cx.pop_what_was_pushed();
+        dylib::call_import(cx, dylib::world().import_of_export[which]);
+        return cx.pop_what_was_pushed();
+    }
     if mode == log::Mode::Replay {
         let describe = || call_text(function, cx.pushed());
         let replayed = log::replayed(which as u32, cx.pushed(), describe).and_then(|event| {

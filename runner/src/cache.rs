@@ -32,7 +32,10 @@ pub fn component(
     let engine = engine(compilation)?;
     let mut key = Sha256::new();
     key.update(env!("CARGO_PKG_VERSION"));
-    key.update(format!("{compilation:?}"));
+    key.update(format!(
+        "{compilation:?} async features {}",
+        crate::host::async_features()
+    ));
     for input in inputs {
         key.update((input.len() as u64).to_le_bytes());
         key.update(input);

@@ -33,6 +33,19 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// What the guest may see, for the commands that run one.
+    pub fn guest_options(&self) -> Option<&GuestOptions> {
+        match self {
+            Command::Record(args) => Some(&args.run.guest),
+            Command::Replay(args) => Some(&args.guest),
+            Command::Serve(args) => Some(&args.guest),
+            Command::Run(args) => Some(&args.guest),
+            _ => None,
+        }
+    }
+}
+
 /// `0.1.0 (wasmtime 48.0.8, trace format 5)`: what `--version` says, so that a bug report
 /// names the engine that ran the guest and the traces this wasm-rr writes.
 fn version() -> &'static str {
@@ -411,24 +424,40 @@ pub struct GuestOptions {
     /// KEY=NAME=VALUE gives a value
     #[arg(
         short = 'S',
-        value_name = "KEY[=y|n|NAME=VALUE]",
-        value_parser = WasiOption::parse,
-        long_help = WasiOption::help()
+        value_name = "KEY[=y|n|NAME=VALUE][,...]",
+        value_delimiter = ',',
+        value_parser = KeyOption::<WasiKey>::parse,
+        long_help = KeyOption::<WasiKey>::help()
     )]
     pub wasi: Vec<WasiOption>,
+    /// A WebAssembly option, as `wasmtime run -W` takes it: KEY or KEY=y turns it on,
+    /// KEY=n off
+    #[arg(
+        short = 'W',
+        value_name = "KEY[=y|n][,...]",
+        value_delimiter = ',',
+        value_parser = KeyOption::<WasmKey>::parse,
+        long_help = KeyOption::<WasmKey>::help()
+    )]
+    pub wasm: Vec<WasmOption>,
 }
 
 impl GuestOptions {
-    /// Whether `-S key` turns `key` on (the last one given wins).
+    /// Whether `-S key` turns `key` on (the last one given wins; off if none is given).
     pub fn enabled(&self, key: WasiKey) -> bool {
-        self.wasi
-            .iter()
-            .rev()
-            .find_map(|option| match (&option.value, option.key == key) {
-                (WasiValue::Switch(on), true) => Some(*on),
-                _ => None,
-            })
-            .unwrap_or(false)
+        switch(&self.wasi, key).unwrap_or(false)
+    }
+
+    /// Whether WASI 0.3 is given to the guest: on unless `-S p3=n` or `-W
+    /// component-model-async=n` turn it off, as in wasmtime 47 and later.
+    pub fn wasi_p3(&self) -> bool {
+        switch(&self.wasi, WasiKey::P3).unwrap_or(true) && self.component_model_async()
+    }
+
+    /// Whether the component model's async features are on (`-W component-model-async`,
+    /// on by default as in wasmtime 47 and later).
+    pub fn component_model_async(&self) -> bool {
+        switch(&self.wasm, WasmKey::ComponentModelAsync).unwrap_or(true)
     }
 
     /// The NAME=VALUE pairs given with `-S key=NAME=VALUE`, in order.
@@ -437,28 +466,58 @@ impl GuestOptions {
             .iter()
             .filter(|option| option.key == key)
             .filter_map(|option| match &option.value {
-                WasiValue::Pair(name, value) => Some((name.clone(), value.clone())),
-                WasiValue::Switch(_) => None,
+                OptionValue::Pair(name, value) => Some((name.clone(), value.clone())),
+                OptionValue::Switch(_) => None,
             })
             .collect()
     }
 }
 
-/// A `-S` option: which, and its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WasiOption {
-    pub key: WasiKey,
-    pub value: WasiValue,
+/// What the last of `options` that switches `key` says, if one does.
+fn switch<K: PartialEq>(options: &[KeyOption<K>], key: K) -> Option<bool> {
+    options
+        .iter()
+        .rev()
+        .find_map(|option| match (&option.value, option.key == key) {
+            (OptionValue::Switch(on), true) => Some(*on),
+            _ => None,
+        })
 }
 
-/// What a `-S` option says: on or off, or (for the keys that take one) a NAME=VALUE pair.
+/// A `-S` or `-W` option: which, and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WasiValue {
+pub struct KeyOption<K> {
+    pub key: K,
+    pub value: OptionValue,
+}
+
+/// A `-S` option.
+pub type WasiOption = KeyOption<WasiKey>;
+/// A `-W` option.
+pub type WasmOption = KeyOption<WasmKey>;
+
+/// What an option says: on or off, or (for the keys that take one) a NAME=VALUE pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
     Switch(bool),
     Pair(String, String),
 }
 
-/// The WASI options `-S` knows; the help lists these, so it cannot disagree with the parser.
+/// The keys of an option such as `-S`: the help lists them, so it cannot disagree with the
+/// parser.
+pub trait OptionKey: clap::ValueEnum + Copy + Send + Sync + 'static {
+    /// What the option is, for its help: "A WASI option, as `wasmtime run -S` takes it".
+    const WHAT: &'static str;
+    /// Its name in an error: "WASI option".
+    const NOUN: &'static str;
+
+    /// Whether the key takes a NAME=VALUE pair rather than y or n.
+    fn takes_pair(self) -> bool {
+        false
+    }
+}
+
+/// The WASI options `-S` knows.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WasiKey {
     /// Lets the guest reach any address (by default it may create sockets but reach none)
@@ -473,6 +532,8 @@ pub enum WasiKey {
     Cli,
     /// `wasi:http` (always given; taken as `wasmtime run -S http` takes it)
     Http,
+    /// WASI 0.3, the asynchronous one (on by default, as in wasmtime 47 and later)
+    P3,
     /// `wasi:config`, holding the variables given with config-var (off by default)
     Config,
     /// config-var=NAME=VALUE: a variable of `wasi:config` (repeatable)
@@ -484,30 +545,44 @@ pub enum WasiKey {
     KeyvalueInMemoryData,
 }
 
-impl WasiKey {
-    /// Whether the key takes a NAME=VALUE pair rather than y or n.
+impl OptionKey for WasiKey {
+    const WHAT: &'static str = "A WASI option, as `wasmtime run -S` takes it";
+    const NOUN: &'static str = "WASI option";
+
     fn takes_pair(self) -> bool {
         matches!(self, WasiKey::ConfigVar | WasiKey::KeyvalueInMemoryData)
     }
 }
 
-impl WasiOption {
-    fn parse(spec: &str) -> Result<WasiOption, String> {
-        use clap::ValueEnum;
+/// The WebAssembly options `-W` knows.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmKey {
+    /// The component model's async features, which WASI 0.3 needs (on by default, as in
+    /// wasmtime 47 and later)
+    ComponentModelAsync,
+}
+
+impl OptionKey for WasmKey {
+    const WHAT: &'static str = "A WebAssembly option, as `wasmtime run -W` takes it";
+    const NOUN: &'static str = "WebAssembly option";
+}
+
+impl<K: OptionKey> KeyOption<K> {
+    fn parse(spec: &str) -> Result<KeyOption<K>, String> {
         let (key, value) = match spec.split_once('=') {
             None => (spec, None),
             Some((key, value)) => (key, Some(value)),
         };
-        let key = WasiKey::from_str(key, false).map_err(|_| {
-            let known: Vec<String> = WasiKey::value_variants()
+        let key = K::from_str(key, false).map_err(|_| {
+            let known: Vec<String> = K::value_variants()
                 .iter()
                 .filter_map(|key| Some(key.to_possible_value()?.get_name().to_string()))
                 .collect();
-            format!("unknown WASI option `{key}` (known: {})", known.join(", "))
+            format!("unknown {} `{key}` (known: {})", K::NOUN, known.join(", "))
         })?;
         let value = match (key.takes_pair(), value) {
             (true, Some(pair)) => match pair.split_once('=') {
-                Some((name, value)) => WasiValue::Pair(name.into(), value.into()),
+                Some((name, value)) => OptionValue::Pair(name.into(), value.into()),
                 None => {
                     return Err(format!(
                         "`{spec}`: give NAME=VALUE, as in {}=NAME=VALUE",
@@ -520,20 +595,27 @@ impl WasiOption {
                     "`{spec}` needs a NAME=VALUE, as in {spec}=NAME=VALUE"
                 ))
             }
-            (false, None | Some("y" | "yes" | "true")) => WasiValue::Switch(true),
-            (false, Some("n" | "no" | "false")) => WasiValue::Switch(false),
+            (false, None | Some("y" | "yes" | "true")) => OptionValue::Switch(true),
+            (false, Some("n" | "no" | "false")) => OptionValue::Switch(false),
             (false, Some(value)) => return Err(format!("`{value}`: the value must be y or n")),
         };
-        Ok(WasiOption { key, value })
+        Ok(KeyOption { key, value })
     }
 
-    /// The `-S` help: the sentence above, then each key with its doc comment.
+    /// The help: what the option is and how it is written, then each key with its doc
+    /// comment.
     fn help() -> String {
-        use clap::ValueEnum;
-        let mut help = String::from(
-            "A WASI option, as `wasmtime run -S` takes it: KEY or KEY=y turns it on, KEY=n off; KEY=NAME=VALUE gives a value\n",
+        let mut help = format!(
+            "{}: KEY or KEY=y turns it on, KEY=n off{}; several may be given at once, separated \
+             by commas\n",
+            K::WHAT,
+            if K::value_variants().iter().any(|key| key.takes_pair()) {
+                "; KEY=NAME=VALUE gives a value"
+            } else {
+                ""
+            }
         );
-        for key in WasiKey::value_variants() {
+        for key in K::value_variants() {
             if let Some(value) = key.to_possible_value() {
                 let about = value
                     .get_help()

@@ -1,5 +1,7 @@
-//! The wasmtime host: a stock engine with WASI 0.2 and `rr:log`, configured so that the
-//! same inputs give the same run on any machine.
+//! The wasmtime host: a stock engine with WASI 0.2 and 0.3 and `rr:log`, configured so
+//! that the same inputs give the same run on any machine.
+
+pub mod p3;
 
 use crate::cache;
 use crate::cli::{GuestOptions, WasiKey};
@@ -51,6 +53,8 @@ pub struct Providers {
     pub keyvalue: Option<Vec<(String, String)>>,
     /// Whether what nothing provides traps when called (replay) rather than being refused.
     pub the_rest_trap: bool,
+    /// WASI 0.3 (`-S p3`, on by default).
+    pub wasi_p3: bool,
 }
 
 impl Providers {
@@ -64,6 +68,7 @@ impl Providers {
                 .enabled(WasiKey::Keyvalue)
                 .then(|| options.pairs(WasiKey::KeyvalueInMemoryData)),
             the_rest_trap: false,
+            wasi_p3: options.wasi_p3(),
         }
     }
 
@@ -135,6 +140,22 @@ impl Compilation {
     }
 }
 
+/// Whether engines validate the component model's async features (see
+/// [`component_model_async`]).
+static ASYNC_FEATURES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the component model's async features (`-W component-model-async`, which WASI 0.3
+/// needs) on or off in the engines this process creates from now on: on by default, as in
+/// wasmtime 47 and later; off, a component that uses them is refused as wasmtime refuses it.
+pub fn component_model_async(enabled: bool) {
+    ASYNC_FEATURES.store(enabled, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the engines made now validate the component model's async features.
+pub fn async_features() -> bool {
+    ASYNC_FEATURES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether engines pre-allocate instances in a pool (see [`serving_many_instances`]).
 static MANY_INSTANCES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -154,6 +175,7 @@ pub fn engine(compilation: Compilation) -> Result<Engine> {
         config.allocation_strategy(wasmtime::PoolingAllocationConfig::default());
     }
     config.wasm_component_model(true);
+    config.wasm_component_model_async(async_features());
     config.cranelift_nan_canonicalization(true);
     config.relaxed_simd_deterministic(true);
     if compilation == Compilation::Debuggable {
@@ -200,7 +222,7 @@ pub fn record_wasi(
     // As `wasmtime run`: TCP and UDP sockets, but no address to reach, and no name lookup.
     builder.allow_tcp(true).allow_udp(true);
     for option in &options.wasi {
-        let crate::cli::WasiValue::Switch(enabled) = option.value else {
+        let crate::cli::OptionValue::Switch(enabled) = option.value else {
             continue;
         };
         match (option.key, enabled) {
@@ -221,6 +243,7 @@ pub fn record_wasi(
             (
                 WasiKey::Cli
                 | WasiKey::Http
+                | WasiKey::P3
                 | WasiKey::Config
                 | WasiKey::ConfigVar
                 | WasiKey::Keyvalue
@@ -250,16 +273,27 @@ pub const MAX_RANDOM_BYTES: u64 = 1 << 20;
 /// A compiled component linked with WASI and `rr:log` over a log of type `L`, checked to be
 /// a command: everything that can fail before the guest runs has been tried.
 pub struct Program<L: 'static> {
-    pre: CommandPre<State<L>>,
+    entry: Entry<L>,
     providers: Providers,
+}
+
+/// How a command is entered: synchronously (WASI 0.2), or on the concurrent runtime
+/// (a component that uses WASI 0.3).
+enum Entry<L: 'static> {
+    Sync(CommandPre<State<L>>),
+    Concurrent(InstancePre<State<L>>),
 }
 
 /// `component` linked with WASI (HTTP included), `rr:log` over a log of type `L`, and
 /// `providers`.
 fn link<L: Log>(component: &Component, providers: &Providers) -> Result<InstancePre<State<L>>> {
     let mut linker = Linker::<State<L>>::new(component.engine());
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+    if p3::uses_wasi_p3(component) {
+        p3::add_wasi_to_linker(&mut linker, providers.wasi_p3)?;
+    } else {
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+    }
     rr::log::log::add_to_linker::<State<L>, HasSelf<L>>(&mut linker, |state| &mut state.log)?;
     providers.add_to_linker(&mut linker)?;
     if providers.the_rest_trap {
@@ -271,6 +305,12 @@ fn link<L: Log>(component: &Component, providers: &Providers) -> Result<Instance
         if let Some(import) =
             unprovided_import(&error).filter(|import| !import.starts_with("rr:log/"))
         {
+            if p3::is_wasi_p3(&import) {
+                return anyhow::anyhow!(
+                    "the app imports `{import}`, of WASI 0.3, which -S p3=n or -W \
+                     component-model-async=n turned off"
+                );
+            }
             return anyhow::anyhow!(
                 "the app imports `{import}`, which nothing provides: give it with -S config \
                  (wasi:config), -S keyvalue (wasi:keyvalue) or --link PROVIDER.wasm (a component \
@@ -304,7 +344,10 @@ fn trap_unprovided<L: Log>(
     struct Unprovided;
     let engine = component.engine();
     for (name, item) in component.component_type().imports(engine) {
-        if provided_always(name) || providers.provides(name) {
+        if provided_always(name)
+            || providers.provides(name)
+            || (providers.wasi_p3 && p3::is_wasi_p3(name))
+        {
             continue;
         }
         let trap = move |name: String| {
@@ -394,13 +437,15 @@ fn state<L>(wasi: WasiCtx, log: L, providers: &Providers) -> State<L> {
     }
 }
 
-/// Whether `component` is an HTTP handler: it exports `wasi:http/incoming-handler`.
+/// Whether `component` is an HTTP handler: it exports `wasi:http/incoming-handler` (WASI
+/// 0.2) or `wasi:http/handler` (0.3).
 pub fn serves_http(component: &Component) -> bool {
     let engine = component.engine();
     let ty = component.component_type();
     let mut exports = ty.exports(engine);
     exports.any(|(name, _)| {
-        name.split_once('@').map_or(name, |(name, _)| name) == wasm_rr_composer::INCOMING_HANDLER
+        let name = name.split_once('@').map_or(name, |(name, _)| name);
+        name == wasm_rr_composer::INCOMING_HANDLER || name == p3::HANDLER
     })
 }
 
@@ -410,11 +455,21 @@ impl<L: Log> Program<L> {
             bail!("the app is an HTTP handler, not a command: serve it with `wasm-rr serve` (with --trace-dir to record its requests)");
         }
         let pre = link::<L>(component, providers)?;
-        let pre = CommandPre::new(pre)
-            .map_err(anyhow::Error::from)
-            .context("the app is not a command (it exports no `wasi:cli/run`)")?;
+        let not_a_command = "the app is not a command (it exports no `wasi:cli/run`)";
+        let entry = if p3::uses_wasi_p3(component) {
+            if !p3::is_command(&pre) {
+                bail!(not_a_command);
+            }
+            Entry::Concurrent(pre)
+        } else {
+            Entry::Sync(
+                CommandPre::new(pre)
+                    .map_err(anyhow::Error::from)
+                    .context(not_a_command)?,
+            )
+        };
         Ok(Program {
-            pre,
+            entry,
             providers: providers.clone(),
         })
     }
@@ -423,8 +478,13 @@ impl<L: Log> Program<L> {
     /// wasm-rr error during the run (a divergence, a bad trace); otherwise how the guest
     /// ended. The log is handed back so that the caller can finish the trace.
     pub fn run(&self, wasi: WasiCtx, log: L) -> Result<(Result<Outcome>, L)> {
-        let mut store = Store::new(self.pre.engine(), state(wasi, log, &self.providers));
-        let instance = instantiate(self.pre.instance_pre(), &mut store)?;
+        let state = state(wasi, log, &self.providers);
+        let pre = match &self.entry {
+            Entry::Sync(pre) => pre,
+            Entry::Concurrent(pre) => return p3::run_command(pre, state),
+        };
+        let mut store = Store::new(pre.engine(), state);
+        let instance = instantiate(pre.instance_pre(), &mut store)?;
         let command = Command::new(&mut store, &instance)?;
         let returned = command.wasi_cli_run().call_run(&mut store);
         let returned = returned.map(|result| if result.is_ok() { 0 } else { 1 });
@@ -436,8 +496,15 @@ impl<L: Log> Program<L> {
 /// A compiled HTTP handler linked with WASI and `rr:log` over a log of type `L`: each
 /// request gets an instance of its own, as under `wasmtime serve`.
 pub struct Handler<L: 'static> {
-    pre: ProxyPre<State<L>>,
+    entry: HandlerEntry<L>,
     providers: Providers,
+}
+
+/// How a handler is entered: synchronously (WASI 0.2), or on the concurrent runtime (a
+/// WASI 0.3 `wasi:http/handler`).
+enum HandlerEntry<L: 'static> {
+    Sync(ProxyPre<State<L>>),
+    Concurrent(InstancePre<State<L>>),
 }
 
 /// A request that the handler never saw (it had no authority, say), with its log.
@@ -454,7 +521,10 @@ pub type ResponseSender = tokio::sync::oneshot::Sender<
 impl<L: Log> Clone for Handler<L> {
     fn clone(&self) -> Self {
         Handler {
-            pre: self.pre.clone(),
+            entry: match &self.entry {
+                HandlerEntry::Sync(pre) => HandlerEntry::Sync(pre.clone()),
+                HandlerEntry::Concurrent(pre) => HandlerEntry::Concurrent(pre.clone()),
+            },
             providers: self.providers.clone(),
         }
     }
@@ -463,11 +533,14 @@ impl<L: Log> Clone for Handler<L> {
 impl<L: Log> Handler<L> {
     pub fn new(component: &Component, providers: &Providers) -> Result<Self> {
         let pre = link::<L>(component, providers)?;
-        let pre = ProxyPre::new(pre).map_err(anyhow::Error::from).context(
-            "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler`)",
-        )?;
+        let entry = match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone()) {
+            Ok(_) => HandlerEntry::Concurrent(pre),
+            Err(_) => HandlerEntry::Sync(ProxyPre::new(pre).map_err(anyhow::Error::from).context(
+                "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler` or `wasi:http/handler`)",
+            )?),
+        };
         Ok(Handler {
-            pre,
+            entry,
             providers: providers.clone(),
         })
     }
@@ -486,14 +559,21 @@ impl<L: Log> Handler<L> {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let mut store = Store::new(self.pre.engine(), state(wasi, log, &self.providers));
+        let state = state(wasi, log, &self.providers);
+        let pre = match &self.entry {
+            HandlerEntry::Sync(pre) => pre,
+            HandlerEntry::Concurrent(pre) => {
+                return p3::handle_request(pre, state, request, response)
+            }
+        };
+        let mut store = Store::new(pre.engine(), state);
         let started = (|| -> Result<_> {
             let request = store
                 .data_mut()
                 .http()
                 .new_incoming_request(Scheme::Http, request)?;
             let response = store.data_mut().http().new_response_outparam(response)?;
-            let instance = instantiate(self.pre.instance_pre(), &mut store)?;
+            let instance = instantiate(pre.instance_pre(), &mut store)?;
             let proxy = Proxy::new(&mut store, &instance)?;
             Ok((request, response, instance, proxy))
         })();
@@ -547,18 +627,37 @@ fn take_back_unused<T>(
     instance: &Instance,
     log: impl Fn(&mut T) -> &mut dyn rr::log::log::Host,
 ) -> Result<()> {
+    let Some(unused_events) = unused_events(store, instance)? else {
+        return Ok(());
+    };
+    let (unused,) = unused_events.call(&mut *store, ())?;
+    give_back(store, unused, log)
+}
+
+/// The interposer's `rr:log/replay-state#unused-events`, if the instance has one.
+fn unused_events<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+) -> Result<Option<wasmtime::component::TypedFunc<(), (u32,)>>> {
     let Some(interface) =
         instance.get_export_index(&mut *store, None, wasm_rr_composer::REPLAY_STATE)
     else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(unused_events) =
         instance.get_export_index(&mut *store, Some(&interface), "unused-events")
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let unused_events = instance.get_typed_func::<(), (u32,)>(&mut *store, &unused_events)?;
-    let (unused,) = unused_events.call(&mut *store, ())?;
+    Ok(Some(instance.get_typed_func(&mut *store, unused_events)?))
+}
+
+/// Gives the log back the `unused` events.
+fn give_back<T>(
+    store: &mut Store<T>,
+    unused: u32,
+    log: impl Fn(&mut T) -> &mut dyn rr::log::log::Host,
+) -> Result<()> {
     if unused > 0 {
         log(store.data_mut()).give_back(unused)?;
     }

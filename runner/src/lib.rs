@@ -45,6 +45,9 @@ pub const EXIT_ERROR: u8 = 125;
 
 /// Runs one `wasm-rr` command; `Err` is a wasm-rr error, printed as one line.
 pub fn run(cli: cli::Cli) -> Result<ExitCode> {
+    if let Some(guest) = cli.command.guest_options() {
+        host::component_model_async(guest.component_model_async());
+    }
     match cli.command {
         cli::Command::Record(args) => record::record(&args),
         cli::Command::Replay(args) => replay::replay(&args),

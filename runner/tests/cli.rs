@@ -571,7 +571,7 @@ fn without_inherit_network_the_guest_gets_what_wasmtime_gives() {
     ]));
     assert_eq!(unknown.status.code(), Some(125));
     assert!(
-        stderr(&unknown).ends_with("unknown WASI option `tcp-magic` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http, config, config-var, keyvalue, keyvalue-in-memory-data)\n"),
+        stderr(&unknown).ends_with("unknown WASI option `tcp-magic` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http, p3, config, config-var, keyvalue, keyvalue-in-memory-data)\n"),
         "{}",
         stderr(&unknown)
     );

@@ -544,7 +544,7 @@ fn every_documented_wasi_option_is_accepted() {
         .arg("-Sbogus"));
     assert!(
         stderr(&out).contains(
-            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http, config, config-var, keyvalue, keyvalue-in-memory-data)"
+            "unknown WASI option `bogus` (known: inherit-network, allow-ip-name-lookup, tcp, udp, cli, http, p3, config, config-var, keyvalue, keyvalue-in-memory-data)"
         ),
         "{}",
         stderr(&out)

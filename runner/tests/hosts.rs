@@ -3,24 +3,9 @@
 
 mod common;
 
-use common::{example, run, stderr, stdout, wasm_rr};
-use std::path::{Path, PathBuf};
+use common::{example, run, stderr, stdout, stock_wasmtime, wasm_rr};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-/// The stock wasmtime CLI, installed when missing.
-fn stock_wasmtime() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/install-wasmtime");
-    let out = Command::new("bash")
-        .arg(script)
-        .output()
-        .expect("running .ci/install-wasmtime");
-    assert!(
-        out.status.success(),
-        "installing wasmtime: {}",
-        stderr(&out)
-    );
-    PathBuf::from(stdout(&out).trim())
-}
 
 fn compose_passthrough(app: &Path, output: &Path) {
     let out = run(wasm_rr()

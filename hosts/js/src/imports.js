@@ -95,11 +95,17 @@ function replayStub(name) {
  * jco's `instantiate` reads them (`acme:calls/source`), to add to its import object. When
  * `mode` is `"replay"` (as `rr:log`'s `getMode()` says it), stubs that throw; otherwise each
  * is taken from `provided`, keyed as jco reads it or by its full name
- * (`acme:calls/source@0.1.0`). Throws, before anything runs, for one that `provided` lacks.
+ * (`acme:calls/source@0.1.0`). Throws, before anything runs, for one that `provided` lacks,
+ * and for a WASI 0.3 interface, which jco does not run yet.
  */
 export function customImports(bytes, provided, mode) {
   const imports = {};
   for (const name of importNames(bytes)) {
+    if (name.startsWith("wasi:") && name.includes("@0.3.")) {
+      throw new Error(
+        `the app imports \`${name}\`, of WASI 0.3, which this host does not run yet (jco's support for the component model's async is incomplete): record and replay it with \`wasm-rr\``,
+      );
+    }
     if (providedAlways(name)) continue;
     const key = jcoKey(name);
     if (mode === "replay") {

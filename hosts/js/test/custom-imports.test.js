@@ -105,3 +105,24 @@ describe("call_loop, more", () => {
     assert.equal(customImports(component, { "acme:calls/source@0.1.0": source }, "record")["acme:calls/source"], source);
   });
 });
+
+describe("WASI 0.3", () => {
+  test("an app that imports it is refused in one line, before any trace is written", () => {
+    const dir = fs.mkdtempSync(path.join(work, "p3-"));
+    const member = "tests/rust/testsuite/wasm32-wasip3/cli-exit.wasm";
+    run("tar", ["-xJf", path.join(REPO, "runner/tests/wasi-testsuite/tests-prebuilt.tar.xz"), "-C", dir, member]);
+    const composed = path.join(dir, "cli-exit.rr.wasm");
+    run(WASM_RR, ["compose", path.join(dir, member), "-o", composed]);
+    const cli = path.join(REPO, "hosts/js/src/cli.js");
+    for (const mode of ["record", "replay"]) {
+      const trace = path.join(dir, `${mode}.bin`);
+      const refused = run(process.execPath, [cli, mode, composed, trace], { check: false });
+      assert.equal(refused.status, 125);
+      assert.match(
+        refused.stderr,
+        /^wasm-rr: error: the app imports `wasi:cli\/[a-z]+@0\.3\.0`, of WASI 0\.3, which this host does not run yet \(jco's support for the component model's async is incomplete\): record and replay it with `wasm-rr`\n$/,
+      );
+      assert.equal(fs.existsSync(trace), false);
+    }
+  });
+});

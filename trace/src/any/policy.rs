@@ -51,14 +51,29 @@ pub fn is_secret(name: &str) -> bool {
 
 /// The rule for the secrets of `function` (named `interface@version#function`), if any.
 pub fn secrets_of(function: &str) -> Option<&'static Secrets> {
-    let unversioned = match function.split_once('#') {
+    let unversioned = unversioned(function);
+    SECRETS.iter().find(|rule| rule.function == unversioned)
+}
+
+/// The functions that end the run instead of returning. The general path records no call
+/// of them (the trace's end says how the run ended), and calls them in replay as well:
+/// they reach nothing of the host but the run's own end.
+pub const ENDS_THE_RUN: &[&str] = &["wasi:cli/exit#exit", "wasi:cli/exit#exit-with-code"];
+
+/// Whether `function` (named `interface@version#function`) is one of [`ENDS_THE_RUN`].
+pub fn ends_the_run(function: &str) -> bool {
+    ENDS_THE_RUN.contains(&unversioned(function).as_str())
+}
+
+/// `interface#function` of `interface@version#function`.
+fn unversioned(function: &str) -> String {
+    match function.split_once('#') {
         Some((interface, name)) => {
             let interface = interface.split_once('@').map_or(interface, |(i, _)| i);
             format!("{interface}#{name}")
         }
         None => function.to_string(),
-    };
-    SECRETS.iter().find(|rule| rule.function == unversioned)
+    }
 }
 
 /// Replaces, in `result` (a call of `function` with `args`), each secret that `rule` finds
