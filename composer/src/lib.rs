@@ -57,6 +57,40 @@ pub fn component_from_core(module: &[u8]) -> Result<Vec<u8>> {
         .and_then(|encoder| encoder.validate(true).encode())
 }
 
+/// Whether `wasm` uses the component model's async features anywhere inside: async lifts
+/// or lowers, tasks, streams, futures, waitable sets (WASI 0.3 apps do). Such a component
+/// runs on wasmtime's concurrent runtime, which would cost every other one time on each
+/// call.
+pub fn uses_async(wasm: &[u8]) -> bool {
+    use wasmparser::{CanonicalFunction as Canon, CanonicalOption, Parser, Payload};
+    let is_async = |options: &[CanonicalOption]| {
+        options.iter().any(|option| {
+            matches!(
+                option,
+                CanonicalOption::Async | CanonicalOption::Callback(_)
+            )
+        })
+    };
+    Parser::new(0).parse_all(wasm).any(|payload| {
+        let Ok(Payload::ComponentCanonicalSection(section)) = payload else {
+            return false;
+        };
+        section.into_iter().any(|function| match function {
+            Ok(Canon::Lift { options, .. } | Canon::Lower { options, .. }) => is_async(&options),
+            Ok(
+                Canon::ResourceNew { .. }
+                | Canon::ResourceDrop { .. }
+                | Canon::ResourceRep { .. }
+                | Canon::ThreadSpawnRef { .. }
+                | Canon::ThreadSpawnIndirect { .. }
+                | Canon::ThreadAvailableParallelism,
+            )
+            | Err(_) => false,
+            Ok(_) => true,
+        })
+    })
+}
+
 /// The import names of a component, e.g. `wasi:cli/stdout@0.2.12`.
 pub fn imports(component: &[u8]) -> Result<Vec<String>> {
     let mut graph = CompositionGraph::new();

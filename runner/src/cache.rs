@@ -19,7 +19,8 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use wasmtime::component::Component;
 
-/// The component that `make` gives, compiled for [`engine`]. Compiled components are
+/// The component that `make` gives, compiled for [`engine`] (`concurrent`, for one that
+/// uses the component model's async features). Compiled components are
 /// cached, as `wasmtime` caches them, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
 /// else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), keyed by `inputs` (what `make`
 /// derives the component from) and this wasm-rr's version; a warm start neither composes
@@ -27,14 +28,15 @@ use wasmtime::component::Component;
 pub fn component(
     inputs: &[&[u8]],
     compilation: Compilation,
+    concurrent: bool,
     make: impl FnOnce() -> Result<Vec<u8>>,
 ) -> Result<Component> {
-    let engine = engine(compilation)?;
+    let engine = engine(compilation, concurrent)?;
     let mut key = Sha256::new();
     key.update(env!("CARGO_PKG_VERSION"));
     key.update(format!(
-        "{compilation:?} async features {}",
-        crate::host::async_features()
+        "{compilation:?} concurrent {}",
+        concurrent && crate::host::async_features()
     ));
     for input in inputs {
         key.update((input.len() as u64).to_le_bytes());

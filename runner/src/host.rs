@@ -169,13 +169,19 @@ pub fn serving_many_instances() {
 /// An engine whose results do not depend on the machine: NaNs are canonical and relaxed
 /// SIMD takes its deterministic semantics. A debuggable one gives native debuggers the
 /// guest's DWARF, as `wasmtime run -g` does.
-pub fn engine(compilation: Compilation) -> Result<Engine> {
+///
+/// A `concurrent` one runs components that use the component model's async features
+/// (WASI 0.3), as `-W component-model-async` allows; the others do without its runtime,
+/// which would cost every call time.
+pub fn engine(compilation: Compilation, concurrent: bool) -> Result<Engine> {
     let mut config = Config::new();
     if MANY_INSTANCES.load(std::sync::atomic::Ordering::Relaxed) {
         config.allocation_strategy(wasmtime::PoolingAllocationConfig::default());
     }
     config.wasm_component_model(true);
-    config.wasm_component_model_async(async_features());
+    let concurrent = concurrent && async_features();
+    config.concurrency_support(concurrent);
+    config.wasm_component_model_async(concurrent);
     config.cranelift_nan_canonicalization(true);
     config.relaxed_simd_deterministic(true);
     if compilation == Compilation::Debuggable {

@@ -202,6 +202,12 @@ fn wasi_p3_flags_and_what_is_not_recorded_yet_are_said_in_one_line() {
     };
 
     let exit = tests.join("cli-exit.wasm");
+    // Only what uses the component model's async features runs on the concurrent runtime.
+    assert!(wasm_rr_composer::uses_async(&std::fs::read(&exit).unwrap()));
+    for example in ["print_time", "kv_app", "http_handler"] {
+        let example = std::fs::read(common::example(example)).unwrap();
+        assert!(!wasm_rr_composer::uses_async(&example));
+    }
     let out = common::run(common::wasm_rr().args(["run", "-S", "p3=n"]).arg(&exit));
     one_line(
         &out,
