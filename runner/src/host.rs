@@ -519,6 +519,41 @@ pub struct Refused<L> {
     pub log: L,
 }
 
+/// What is left to send of a response body with a `content-length`, which hyper ends
+/// itself once it has sent that much, without asking the body for its end: so the frame
+/// that holds its last bytes is where the body ends for the client.
+#[derive(Debug, Clone, Copy)]
+pub struct ContentLength {
+    remaining: Option<u64>,
+}
+
+impl ContentLength {
+    /// No `content-length`: the body's own end is its end.
+    pub const NONE: ContentLength = ContentLength { remaining: None };
+
+    /// `response`'s, if it has one.
+    pub fn of<B>(response: &hyper::Response<B>) -> ContentLength {
+        let remaining = response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok()?.parse().ok());
+        ContentLength { remaining }
+    }
+
+    /// Counts `frame` as sent: whether it holds the last bytes.
+    pub fn last(&mut self, frame: &hyper::body::Frame<bytes::Bytes>) -> bool {
+        let sent = frame.data_ref().map_or(0, |data| data.len() as u64);
+        match self.remaining.as_mut() {
+            Some(remaining) if *remaining > sent => {
+                *remaining -= sent;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+}
+
 /// Where a handler's response goes: what `response-outparam.set` gives.
 pub type ResponseSender = tokio::sync::oneshot::Sender<
     std::result::Result<hyper::Response<HyperOutgoingBody>, ErrorCode>,

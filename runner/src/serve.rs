@@ -598,8 +598,7 @@ fn internal_error() -> hyper::Response<HyperOutgoingBody> {
 /// itself once it has sent that much), the frame that holds its last bytes.
 struct EndsAfter {
     body: HyperOutgoingBody,
-    /// Bytes of a `content-length` not yet sent.
-    remaining: Option<u64>,
+    length: host::ContentLength,
     /// The frame, or the end (`None`), held until `after` fires.
     held: Option<Option<hyper::body::Frame<bytes::Bytes>>>,
     after: Option<tokio::sync::oneshot::Receiver<bool>>,
@@ -611,14 +610,11 @@ impl EndsAfter {
         response: hyper::Response<HyperOutgoingBody>,
         after: tokio::sync::oneshot::Receiver<bool>,
     ) -> hyper::Response<HyperOutgoingBody> {
-        let remaining = response
-            .headers()
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|length| length.to_str().ok()?.parse().ok());
+        let length = host::ContentLength::of(&response);
         response.map(|body| {
             EndsAfter {
                 body,
-                remaining,
+                length,
                 held: None,
                 after: Some(after),
             }
@@ -640,16 +636,7 @@ impl hyper::body::Body for EndsAfter {
         if self.held.is_none() {
             match std::pin::Pin::new(&mut self.body).poll_frame(context) {
                 Poll::Ready(Some(Ok(frame))) => {
-                    let sent = frame.data_ref().map_or(0, |data| data.len() as u64);
-                    let last = match self.remaining.as_mut() {
-                        Some(remaining) if *remaining > sent => {
-                            *remaining -= sent;
-                            false
-                        }
-                        Some(_) => true,
-                        None => false,
-                    };
-                    if !last {
+                    if !self.length.last(&frame) {
                         return Poll::Ready(Some(Ok(frame)));
                     }
                     self.held = Some(Some(frame));
@@ -674,7 +661,7 @@ impl hyper::body::Body for EndsAfter {
             Some(Some(frame)) => {
                 // What follows the last bytes is the body's own end.
                 self.held = None;
-                self.remaining = None;
+                self.length = host::ContentLength::NONE;
                 Poll::Ready(Some(Ok(frame)))
             }
             _ => Poll::Ready(None),

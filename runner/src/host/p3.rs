@@ -155,19 +155,11 @@ where
                         let answer =
                             store.with(|mut store| answer.into_http(&mut store, request_io))?;
                         let (sent, body_sent) = tokio::sync::oneshot::channel();
-                        let remaining = answer
-                            .headers()
-                            .get(hyper::header::CONTENT_LENGTH)
-                            .and_then(|length| length.to_str().ok()?.parse().ok());
+                        let length = super::ContentLength::of(&answer);
                         let answer = answer.map(|body| {
                             use http_body_util::BodyExt;
                             let sent = Some(sent);
-                            SaysWhenSent {
-                                body,
-                                remaining,
-                                sent,
-                            }
-                            .boxed_unsync()
+                            SaysWhenSent { body, length, sent }.boxed_unsync()
                         });
                         if response.send(Ok(answer)).is_ok() {
                             // The guest streams the body: the store runs until it is sent.
@@ -195,8 +187,7 @@ where
 /// its `content-length`, after which the server may not ask for its end), or dropped.
 struct SaysWhenSent {
     body: wasmtime_wasi_http::p2::body::HyperOutgoingBody,
-    /// Bytes of a `content-length` not yet sent.
-    remaining: Option<u64>,
+    length: super::ContentLength,
     sent: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -213,14 +204,7 @@ impl hyper::body::Body for SaysWhenSent {
         let frame = std::pin::Pin::new(&mut self.body).poll_frame(context);
         let whole = match &frame {
             Poll::Ready(None | Some(Err(_))) => true,
-            Poll::Ready(Some(Ok(frame))) => {
-                let bytes = frame.data_ref().map_or(0, |data| data.len() as u64);
-                let remaining = self
-                    .remaining
-                    .map(|remaining| remaining.saturating_sub(bytes));
-                self.remaining = remaining;
-                remaining == Some(0)
-            }
+            Poll::Ready(Some(Ok(frame))) => self.length.last(frame),
             Poll::Pending => false,
         };
         if whole {
