@@ -19,8 +19,8 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use wasmtime::component::Component;
 
-/// The component that `make` gives, compiled for [`engine`] (`concurrent`, for one that
-/// uses the component model's async features). Compiled components are
+/// The component that `make` gives, compiled for [`engine`] (a `concurrent` one: see
+/// [`crate::host::concurrent`]). Compiled components are
 /// cached, as `wasmtime` caches them, in the user's cache directory (`$WASM_RR_CACHE_DIR`,
 /// else `$XDG_CACHE_HOME/wasm-rr` or `~/.cache/wasm-rr`), keyed by `inputs` (what `make`
 /// derives the component from) and this wasm-rr's version; a warm start neither composes
@@ -34,10 +34,7 @@ pub fn component(
     let engine = engine(compilation, concurrent)?;
     let mut key = Sha256::new();
     key.update(env!("CARGO_PKG_VERSION"));
-    key.update(format!(
-        "{compilation:?} concurrent {}",
-        concurrent && crate::host::async_features()
-    ));
+    key.update(format!("{compilation:?} concurrent {concurrent}"));
     for input in inputs {
         key.update((input.len() as u64).to_le_bytes());
         key.update(input);

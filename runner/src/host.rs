@@ -85,6 +85,7 @@ impl Providers {
         let interface = |prefix: &str| name.starts_with(prefix);
         (self.config.is_some() && interface("wasi:config/"))
             || (self.keyvalue.is_some() && interface("wasi:keyvalue/"))
+            || (self.wasi_p3 && p3::is_wasi_p3(name))
     }
 
     fn add_to_linker<L: Log>(&self, linker: &mut Linker<State<L>>) -> Result<()> {
@@ -151,9 +152,11 @@ pub fn component_model_async(enabled: bool) {
     ASYNC_FEATURES.store(enabled, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Whether the engines made now validate the component model's async features.
-pub fn async_features() -> bool {
-    ASYNC_FEATURES.load(std::sync::atomic::Ordering::Relaxed)
+/// Whether a component that `uses_async` (the component model's async features) gets a
+/// concurrent engine: unless `-W component-model-async=n` turned them off, and then
+/// compiling it fails as under wasmtime.
+pub fn concurrent(uses_async: bool) -> bool {
+    uses_async && ASYNC_FEATURES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Whether engines pre-allocate instances in a pool (see [`serving_many_instances`]).
@@ -171,15 +174,14 @@ pub fn serving_many_instances() {
 /// guest's DWARF, as `wasmtime run -g` does.
 ///
 /// A `concurrent` one runs components that use the component model's async features
-/// (WASI 0.3), as `-W component-model-async` allows; the others do without its runtime,
-/// which would cost every call time.
+/// (WASI 0.3; see [`concurrent`]); the others do without its runtime, which would cost
+/// every call time.
 pub fn engine(compilation: Compilation, concurrent: bool) -> Result<Engine> {
     let mut config = Config::new();
     if MANY_INSTANCES.load(std::sync::atomic::Ordering::Relaxed) {
         config.allocation_strategy(wasmtime::PoolingAllocationConfig::default());
     }
     config.wasm_component_model(true);
-    let concurrent = concurrent && async_features();
     config.concurrency_support(concurrent);
     config.wasm_component_model_async(concurrent);
     config.cranelift_nan_canonicalization(true);
@@ -291,10 +293,14 @@ enum Entry<L: 'static> {
 }
 
 /// `component` linked with WASI (HTTP included), `rr:log` over a log of type `L`, and
-/// `providers`.
-fn link<L: Log>(component: &Component, providers: &Providers) -> Result<InstancePre<State<L>>> {
+/// `providers`; WASI asynchronously when `concurrent` (see [`p3::uses_wasi_p3`]).
+fn link<L: Log>(
+    component: &Component,
+    providers: &Providers,
+    concurrent: bool,
+) -> Result<InstancePre<State<L>>> {
     let mut linker = Linker::<State<L>>::new(component.engine());
-    if p3::uses_wasi_p3(component) {
+    if concurrent {
         p3::add_wasi_to_linker(&mut linker, providers.wasi_p3)?;
     } else {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -350,10 +356,7 @@ fn trap_unprovided<L: Log>(
     struct Unprovided;
     let engine = component.engine();
     for (name, item) in component.component_type().imports(engine) {
-        if provided_always(name)
-            || providers.provides(name)
-            || (providers.wasi_p3 && p3::is_wasi_p3(name))
-        {
+        if provided_always(name) || providers.provides(name) {
             continue;
         }
         let trap = move |name: String| {
@@ -460,9 +463,10 @@ impl<L: Log> Program<L> {
         if serves_http(component) {
             bail!("the app is an HTTP handler, not a command: serve it with `wasm-rr serve` (with --trace-dir to record its requests)");
         }
-        let pre = link::<L>(component, providers)?;
+        let concurrent = p3::uses_wasi_p3(component);
+        let pre = link::<L>(component, providers, concurrent)?;
         let not_a_command = "the app is not a command (it exports no `wasi:cli/run`)";
-        let entry = if p3::uses_wasi_p3(component) {
+        let entry = if concurrent {
             if !p3::is_command(&pre) {
                 bail!(not_a_command);
             }
@@ -573,12 +577,20 @@ impl<L: Log> Clone for Handler<L> {
 
 impl<L: Log> Handler<L> {
     pub fn new(component: &Component, providers: &Providers) -> Result<Self> {
-        let pre = link::<L>(component, providers)?;
-        let entry = match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone()) {
-            Ok(_) => HandlerEntry::Concurrent(pre),
-            Err(_) => HandlerEntry::Sync(ProxyPre::new(pre).map_err(anyhow::Error::from).context(
-                "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler` or `wasi:http/handler`)",
-            )?),
+        let concurrent = p3::uses_wasi_p3(component);
+        let pre = link::<L>(component, providers, concurrent)?;
+        let not_a_handler = "the app is not an HTTP handler (it exports no `wasi:http/incoming-handler` or `wasi:http/handler`)";
+        let entry = if concurrent {
+            wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone())
+                .map_err(anyhow::Error::from)
+                .context(not_a_handler)?;
+            HandlerEntry::Concurrent(pre)
+        } else {
+            HandlerEntry::Sync(
+                ProxyPre::new(pre)
+                    .map_err(anyhow::Error::from)
+                    .context(not_a_handler)?,
+            )
         };
         Ok(Handler {
             entry,

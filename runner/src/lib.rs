@@ -95,7 +95,7 @@ fn plain_component(
     let providers_sha256 = providers_sha256(providers);
     let mut inputs = vec![app_sha256.as_bytes(), providers_sha256.as_bytes()];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    cache::component(&inputs, compilation, uses_async(app, providers), || {
+    cache::component(&inputs, compilation, concurrent(app, providers), || {
         let component = wasm_rr_composer::app_component(app)?;
         if providers.is_empty() {
             return Ok(component.into_owned());
@@ -163,17 +163,19 @@ fn composed_component(
         providers_sha256.as_bytes(),
     ];
     inputs.extend(wasm_rr_composer::adaptation_inputs());
-    cache::component(&inputs, compilation, uses_async(app, providers), || {
+    cache::component(&inputs, compilation, concurrent(app, providers), || {
         compose_with(app, wasm_rr_composer::LogSource::Host, providers)
     })
 }
 
-/// Whether the app or a provider uses the component model's async features (WASI 0.3).
-fn uses_async(app: &[u8], providers: &[Vec<u8>]) -> bool {
-    wasm_rr_composer::uses_async(app)
+/// Whether the app with `providers` is compiled for a concurrent engine: the app or a
+/// provider uses the component model's async features (WASI 0.3).
+fn concurrent(app: &[u8], providers: &[Vec<u8>]) -> bool {
+    let uses_async = wasm_rr_composer::uses_async(app)
         || providers
             .iter()
-            .any(|provider| wasm_rr_composer::uses_async(provider))
+            .any(|provider| wasm_rr_composer::uses_async(provider));
+    host::concurrent(uses_async)
 }
 
 /// The app with the interposer in front, unless it already has one, and the app's
